@@ -1,0 +1,95 @@
+# ppy: build, install, test.
+#
+#   make                       build wrapper/ppy and the ppy_py extension (for $(PYTHON))
+#   sudo make install          install under $(PREFIX) and give ppy its file capabilities
+#   sudo make test             the whole test suite (privileged tests need root)
+#   sudo make demo             grant a capability to a script and run it as an unprivileged uid
+#
+# PYTHON is the interpreter every ppy script runs under; it is compiled into ppy and the
+# caller cannot change it. GRANTABLE limits what ppy can ever grant (comma list or "all").
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib/ppy
+DESTDIR   ?=
+PYTHON    ?= /usr/bin/python3
+GRANTABLE ?= all
+NO_SETCAP ?=
+VERSION   := 0.1.0
+
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+HARDEN    := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow \
+             -Werror=implicit-function-declaration -Werror=unused-result \
+             -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+             -fcf-protection -fPIE
+LDHARDEN  := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+CONF      := -DPPY_PYTHON='"$(PYTHON)"' -DPPY_LIBDIR='"$(LIBDIR)"' \
+             -DPPY_GRANTABLE='"$(GRANTABLE)"' -DPPY_VERSION='"$(VERSION)"'
+
+# ppy's own file capabilities: what it may grant, plus what it needs to become the owner.
+ifeq ($(GRANTABLE),all)
+FILECAPS  := all=p
+else
+FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap=p
+endif
+
+EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))
+TEST_VENV := .venv
+TEST_PYTHON ?= $(TEST_VENV)/bin/python
+
+.PHONY: all ext install uninstall test deps demo clean FORCE
+
+all: wrapper/ppy ext
+
+# Rebuild when a compiled-in setting changes, not only when the source does.
+wrapper/build.conf: FORCE
+	@echo '$(CONF)' | cmp -s - $@ || echo '$(CONF)' > $@
+
+wrapper/ppy: wrapper/ppy.c wrapper/build.conf
+	$(CC) $(CFLAGS) $(HARDEN) $(CONF) -o $@ wrapper/ppy.c $(LDFLAGS) $(LDHARDEN) -lcap-ng
+
+ext: $(EXT_STAMP)
+
+$(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h
+	$(PYTHON) ppy_py/_build/capng_build.py
+	@touch $@
+
+install: all
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py
+	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
+	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/ppy_boot.py
+	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	$(PYTHON) -m compileall -q $(DESTDIR)$(LIBDIR)/python
+	@if [ -z "$(NO_SETCAP)" ]; then \
+		echo "setcap $(FILECAPS) $(DESTDIR)$(BINDIR)/ppy"; \
+		setcap '$(FILECAPS)' $(DESTDIR)$(BINDIR)/ppy; \
+	else \
+		echo "NO_SETCAP set: run setcap '$(FILECAPS)' $(BINDIR)/ppy as root to activate"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ppy
+	rm -rf $(DESTDIR)$(LIBDIR)
+
+# Debian packages a fresh machine needs to build, install and test ppy.
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux attr acl \
+		python3 python3-dev python3-cffi python3-cffi-backend python3-venv python3-pip
+
+$(TEST_VENV)/bin/pytest:
+	$(PYTHON) -m venv --system-site-packages $(TEST_VENV)
+	$(TEST_VENV)/bin/pip install -q pytest
+
+test: all $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin/pytest)
+	PPY_PYTHON=$(PYTHON) $(TEST_PYTHON) -m pytest -q -ra tests
+
+demo: all
+	PYTHON=$(PYTHON) sh demo/demo.sh
+
+clean:
+	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so ppy_py/.built-*
+	rm -rf build

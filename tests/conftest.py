@@ -1,0 +1,26 @@
+"""Shared pytest set-up for ppy.
+
+Markers:
+  root      the test changes credentials or file capabilities and needs uid 0;
+            it is skipped, with the reason, when the suite runs as another user.
+"""
+import os
+
+import pytest
+
+IS_ROOT = os.geteuid() == 0
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "root: needs uid 0 (creates users' files, setcap, switches uid); skipped otherwise"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if IS_ROOT:
+        return
+    skip = pytest.mark.skip(reason="needs root: this test sets file capabilities and runs as other uids")
+    for item in items:
+        if "root" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,943 @@
+/*
+ * ppy: run a Python script with exactly the capabilities set on it, as its owner.
+ *
+ *   setcap cap_net_bind_service=p /srv/app/serve.py    (script owned by svc:svc)
+ *   ppy /srv/app/serve.py --port 80                    (or #!/usr/local/bin/ppy)
+ *
+ * ppy is installed with file capabilities (permitted only, never effective), so it starts
+ * with an empty effective set and touches every path with the caller's own rights. It reads
+ * the script once, through one descriptor, decides, copies that content into a sealed memfd,
+ * becomes the script's owner, and execs a fixed interpreter on a fixed boot file that runs
+ * the sealed copy. The boot file (ppy_boot.py) then empties the inheritable and ambient sets
+ * so no child inherits anything, and lowers the effective set unless the file asked for it.
+ *
+ * MUST, on every launch, or refuse with one line on stderr and a documented status:
+ *  - never exec with more than the script's own capabilities (P = I = A = fP|fI, E = 0,
+ *    bounding set empty, no_new_privs), as uid/gid = the script's owner, with no groups;
+ *    every system call checked, and the final state read back from the kernel before exec;
+ *  - trust nothing from the caller: argv, environment, fds, rlimits, signals, timers, umask,
+ *    controlling tty, the script path;
+ *  - run exactly the bytes whose capabilities were read (sealed copy, re-checked after reading);
+ *  - refuse scripts that are not regular, writable by others, set-id, owned by uid/gid 0,
+ *    below a directory writable by others, on nosuid/noexec mounts, unreadable or not
+ *    executable by the caller, or whose capability xattr is missing, malformed or namespaced.
+ * MUST NOT: search PATH, parse caller input as interpreter options, use NSS, re-exec itself.
+ */
+#define _GNU_SOURCE
+#include <cap-ng.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/vfs.h>
+#include <sys/xattr.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#ifndef PPY_PYTHON
+#error "build with -DPPY_PYTHON=\"/usr/bin/python3\" (see Makefile)"
+#endif
+#ifndef PPY_LIBDIR
+#error "build with -DPPY_LIBDIR=\"/usr/local/lib/ppy\" (see Makefile)"
+#endif
+#ifndef PPY_GRANTABLE
+#define PPY_GRANTABLE "all"
+#endif
+#ifndef PPY_VERSION
+#define PPY_VERSION "0.1.0"
+#endif
+
+/* Exit statuses: part of the interface (README, ppy --help). */
+enum {
+	PPY_EX_USAGE    = 64, /* bad command line */
+	PPY_EX_NOSCRIPT = 66, /* the caller cannot open the script */
+	PPY_EX_FILE     = 80, /* the script file fails a check (type, owner, mode, permission) */
+	PPY_EX_DIR      = 81, /* a directory above the script is writable by someone else */
+	PPY_EX_MOUNT    = 82, /* the script is on a nosuid or noexec mount */
+	PPY_EX_CAPS     = 83, /* missing, malformed, namespaced or ungrantable file capabilities */
+	PPY_EX_CHANGED  = 84, /* the script changed while ppy read it */
+	PPY_EX_CALLER   = 85, /* the caller's process state is refused */
+	PPY_EX_INSTALL  = 86, /* ppy, its interpreter or its boot files are not installed safely */
+	PPY_EX_SYSCALL  = 87, /* a system call failed while dropping privileges or starting Python */
+};
+
+#define PPY_MAX_SCRIPT (64L << 20)   /* largest script ppy copies (bytes) */
+#define PPY_STACK_LIMIT (8L << 20)   /* RLIMIT_STACK soft limit given to the script */
+#define PPY_SCRIPT_FD 3              /* where the interpreter finds the sealed script */
+#define PPY_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define XATTR_CAPS "security.capability"
+#define BIT(c) (UINT64_C(1) << (c))
+#define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP))
+
+static char script_shown[PATH_MAX * 4 + 1]; /* the script argument, escaped, for messages */
+static int logging;                          /* syslog is open: refusals are logged too */
+static unsigned last_cap;                    /* the running kernel's highest capability */
+
+/* ---------------------------------------------------------------- errors */
+
+static void say(const char *msg)
+{
+	if (script_shown[0])
+		fprintf(stderr, "ppy: %s: %s\n", script_shown, msg);
+	else
+		fprintf(stderr, "ppy: %s\n", msg);
+	if (logging)
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "refused: uid=%u script=%s: %s",
+		       (unsigned)getuid(), script_shown[0] ? script_shown : "-", msg);
+}
+
+/* The one way out on failure: one line on stderr (and syslog), a documented status. */
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die(int status, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	say(msg);
+	_exit(status);
+}
+
+/* Like die(), with strerror(errno) appended. errno is saved before anything else runs. */
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die_errno(int status, const char *fmt, ...)
+{
+	int saved = errno;
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	die(status, "%s: %s", msg, strerror(saved));
+}
+
+/* Copy S into OUT (size >= 4*strlen+1) with anything but printable ASCII as \xNN. */
+static void escape(const char *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; *s && n + 5 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+	}
+	out[n] = '\0';
+}
+
+/* ---------------------------------------------------------------- capabilities */
+
+static const char *cap_name(unsigned c, char *buf, size_t size)
+{
+	const char *n = capng_capability_to_name(c);
+
+	if (n)
+		snprintf(buf, size, "cap_%s", n);
+	else
+		snprintf(buf, size, "cap_%u", c);
+	return buf;
+}
+
+static const char *caps_text(uint64_t set, char *buf, size_t size)
+{
+	char one[48];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned c = 0; c <= last_cap; c++)
+		if (set & BIT(c))
+			n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+					      n ? "," : "", cap_name(c, one, sizeof one));
+	if (!buf[0])
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+static unsigned read_last_cap(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+	unsigned v = 0;
+
+	if (!f)
+		die_errno(PPY_EX_CALLER, "cannot read /proc/sys/kernel/cap_last_cap");
+	if (fscanf(f, "%u", &v) != 1 || v < CAP_SETFCAP || v > 63)
+		die(PPY_EX_CALLER, "cannot read /proc/sys/kernel/cap_last_cap");
+	fclose(f);
+	return v;
+}
+
+/* The capabilities ppy may ever grant, fixed at build time (make GRANTABLE=...). */
+static uint64_t grantable(void)
+{
+	char list[] = PPY_GRANTABLE;
+	uint64_t set = 0;
+	char *save = NULL;
+
+	if (strcmp(list, "all") == 0)
+		return last_cap == 63 ? ~UINT64_C(0) : BIT(last_cap + 1) - 1;
+	for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		int c = capng_name_to_capability(strncasecmp(w, "cap_", 4) == 0 ? w + 4 : w);
+		if (c < 0 || (unsigned)c > last_cap)
+			die(PPY_EX_INSTALL, "built with unknown capability '%s' in GRANTABLE", w);
+		set |= BIT(c);
+	}
+	return set;
+}
+
+/* The kernel's own view of our capability sets (not libcap-ng's copy of it). */
+static void kernel_caps(uint64_t *eff, uint64_t *perm, uint64_t *inh)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &hdr, d) != 0)
+		die_errno(PPY_EX_SYSCALL, "capget");
+	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	*perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	*inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+}
+
+/* Set exactly these permitted, effective and inheritable sets, through libcap-ng. */
+static void set_caps(uint64_t perm, uint64_t eff, uint64_t inh, const char *step)
+{
+	capng_clear(CAPNG_SELECT_CAPS);
+	for (unsigned c = 0; c <= last_cap; c++) {
+		int type = (perm & BIT(c) ? CAPNG_PERMITTED : 0) |
+			   (eff & BIT(c) ? CAPNG_EFFECTIVE : 0) |
+			   (inh & BIT(c) ? CAPNG_INHERITABLE : 0);
+		if (type && capng_update(CAPNG_ADD, (capng_type_t)type, c) != 0)
+			die(PPY_EX_SYSCALL, "%s: capng_update failed for capability %u", step, c);
+	}
+	/* capng_apply does not always set errno; EPERM is what the kernel would say. */
+	errno = EPERM;
+	if (capng_apply(CAPNG_SELECT_CAPS) != 0)
+		die_errno(PPY_EX_SYSCALL, "%s: capng_apply", step);
+}
+
+/* ---------------------------------------------------------------- the caller's process */
+
+/* Read a /proc/self file, making sure it really is procfs. */
+static void read_proc(const char *path, char *buf, size_t size)
+{
+	struct statfs sfs;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno(PPY_EX_CALLER, "cannot open %s", path);
+	if (fstatfs(fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		die(PPY_EX_CALLER, "%s is not on procfs", path);
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		die_errno(PPY_EX_CALLER, "cannot read %s", path);
+	buf[n] = '\0';
+	close(fd);
+}
+
+static long status_field(const char *status, const char *name)
+{
+	const char *p = strstr(status, name);
+
+	if (!p)
+		die(PPY_EX_CALLER, "no %s in /proc/self/status", name);
+	return strtol(p + strlen(name), NULL, 10);
+}
+
+/* Refuse a caller that would make the launch run degraded or observable. */
+static void check_caller(void)
+{
+	unsigned long inside, outside, count;
+	char buf[4096], more;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+		die(PPY_EX_CALLER, "started with no_new_privs set: the kernel gave ppy no privileges");
+	read_proc("/proc/self/status", buf, sizeof buf);
+	if (status_field(buf, "\nTracerPid:") != 0)
+		die(PPY_EX_CALLER, "ppy is being traced; refusing to run under a debugger");
+	if (status_field(buf, "\nThreads:") != 1)
+		die(PPY_EX_CALLER, "more than one thread at start (credentials are per-thread)");
+	read_proc("/proc/self/uid_map", buf, sizeof buf);
+	if (sscanf(buf, "%lu %lu %lu %c", &inside, &outside, &count, &more) != 3 ||
+	    inside != 0 || outside != 0 || count != 4294967295UL)
+		die(PPY_EX_CALLER, "not in the initial user namespace");
+}
+
+/* Keep a caller variable only if it is short, printable and names no file. */
+static int safe_value(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 128 || strchr(v, '/') || strchr(v, '%') || strstr(v, ".."))
+		return 0;
+	for (; *v; v++)
+		if (*v < 0x20 || *v > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Copy the allow-listed caller variables out of ENVP into KEEP, then empty the environment. */
+static size_t keep_caller_env(char **envp, char **keep, size_t max)
+{
+	static const char *allowed[] = { "TERM=", "LANG=", "LANGUAGE=", "TZ=", "LC_", NULL };
+	size_t n = 0;
+
+	for (char **e = envp; e && *e && n < max; e++) {
+		const char *eq = strchr(*e, '=');
+		for (const char **a = allowed; eq && *a; a++)
+			if (strncmp(*e, *a, strlen(*a)) == 0 && safe_value(eq + 1)) {
+				/* LC_ names: letters and '_' only. */
+				if (strncmp(*a, "LC_", 3) == 0 &&
+				    strspn(*e, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != (size_t)(eq - *e))
+					continue;
+				if (!(keep[n++] = strdup(*e)))
+					die_errno(PPY_EX_SYSCALL, "strdup");
+				break;
+			}
+	}
+	if (clearenv() != 0)
+		die(PPY_EX_SYSCALL, "clearenv failed");
+	return n;
+}
+
+/* Reset everything a caller can leave behind across exec. */
+static void reset_process(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
+	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+	struct rlimit rl;
+	sigset_t none;
+	int tty;
+
+	/* fds 0-2 open (on /dev/null if the caller closed them), nothing else inherited. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0) {
+			int null = open("/dev/null", O_RDWR);
+			if (null != fd)
+				_exit(PPY_EX_CALLER); /* cannot even report: stderr itself is missing */
+		}
+	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "close_range");
+
+	/* Drop the controlling tty, so the script cannot push input into the caller's
+	   terminal (TIOCSTI). SIGHUP is ignored meanwhile, in case ppy leads a session. */
+	if (sigaction(SIGHUP, &ign, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigaction");
+	tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (tty >= 0) {
+		if (ioctl(tty, TIOCNOTTY) != 0)
+			die_errno(PPY_EX_SYSCALL, "cannot detach from the controlling terminal");
+		close(tty);
+	}
+
+	/* Default dispositions, nothing blocked, no timers armed. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) != 0 &&
+		    errno != EINVAL)
+			die_errno(PPY_EX_SYSCALL, "sigaction(%d)", sig);
+	if (sigemptyset(&none) != 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigprocmask");
+	if (setitimer(ITIMER_REAL, &zero, NULL) || setitimer(ITIMER_VIRTUAL, &zero, NULL) ||
+	    setitimer(ITIMER_PROF, &zero, NULL))
+		die_errno(PPY_EX_SYSCALL, "setitimer");
+	umask(022);
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		die_errno(PPY_EX_SYSCALL, "prctl");
+
+	/* No core dumps; a normal stack; limits that could cut a privileged step short refused. */
+	rl.rlim_cur = rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_CORE)");
+	if (getrlimit(RLIMIT_STACK, &rl) != 0)
+		die_errno(PPY_EX_SYSCALL, "getrlimit(RLIMIT_STACK)");
+	rl.rlim_cur = rl.rlim_max < PPY_STACK_LIMIT ? rl.rlim_max : PPY_STACK_LIMIT;
+	if (setrlimit(RLIMIT_STACK, &rl) != 0)
+		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_STACK)");
+	static const struct { int res; const char *name; } cut[] = {
+		{ RLIMIT_CPU, "RLIMIT_CPU" }, { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
+		{ RLIMIT_AS, "RLIMIT_AS" }, { RLIMIT_DATA, "RLIMIT_DATA" },
+	};
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		if (getrlimit(cut[i].res, &rl) != 0)
+			die_errno(PPY_EX_SYSCALL, "getrlimit(%s)", cut[i].name);
+		if (rl.rlim_max != RLIM_INFINITY)
+			die(PPY_EX_CALLER, "the caller's hard %s (%llu) could cut the script off "
+			    "mid-operation; run it without that limit", cut[i].name,
+			    (unsigned long long)rl.rlim_max);
+		rl.rlim_cur = RLIM_INFINITY;
+		if (setrlimit(cut[i].res, &rl) != 0)
+			die_errno(PPY_EX_SYSCALL, "setrlimit(%s)", cut[i].name);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		die_errno(PPY_EX_SYSCALL, "getrlimit(RLIMIT_NOFILE)");
+	if (rl.rlim_max < 64)
+		die(PPY_EX_CALLER, "the caller's hard RLIMIT_NOFILE (%llu) is below 64",
+		    (unsigned long long)rl.rlim_max);
+	if (rl.rlim_cur < 1024) {
+		rl.rlim_cur = rl.rlim_max < 1024 ? rl.rlim_max : 1024;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_NOFILE)");
+	}
+}
+
+/* ---------------------------------------------------------------- paths */
+
+/*
+ * Walk the directories of the absolute, canonical path ABS from "/" without following
+ * symlinks. Each must be owned by root (or by OWNER) and writable by its owner only.
+ * Returns an O_PATH descriptor on the last directory; *last is the final name.
+ */
+static int open_parent(const char *abs, uid_t owner, int status, const char *what,
+		       char *copy, size_t size, const char **last)
+{
+	struct stat st;
+	char *name, *slash;
+	int dir;
+
+	if (abs[0] != '/' || strlen(abs) >= size)
+		die(status, "%s: '%s' is not an absolute path", what, abs);
+	strcpy(copy, abs);
+	dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		die_errno(PPY_EX_SYSCALL, "open /");
+	for (name = copy + 1;; name = slash + 1) {
+		if (fstat(dir, &st) != 0)
+			die_errno(PPY_EX_SYSCALL, "fstat");
+		if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			char here[PATH_MAX * 4 + 1];
+			if (name > copy + 1)
+				name[-1] = '\0';
+			escape(name > copy + 1 ? copy : "/", here, sizeof here);
+			die(status, "%s: directory %s is %s; only root%s may be able to write "
+			    "there (chmod go-w, or move the file)", what, here,
+			    st.st_mode & (S_IWGRP | S_IWOTH) ? "writable by group or others"
+							    : "owned by another user",
+			    owner ? " or the script's owner" : "");
+		}
+		slash = strchr(name, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+		int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			die_errno(status, "%s: cannot open directory '%s'", what, name);
+		*slash = '/';
+		close(dir);
+		dir = next;
+	}
+	if (!*name)
+		die(status, "%s: '%s' names a directory", what, abs);
+	*last = name;
+	return dir;
+}
+
+static int is_root_only(const struct stat *st)
+{
+	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* Every file and directory under DIR (an open directory) is root's and root-writable only. */
+static void check_tree(int dir, const char *where, int depth)
+{
+	DIR *d = fdopendir(dir);
+	struct dirent *e;
+	struct stat st;
+
+	if (!d)
+		die_errno(PPY_EX_INSTALL, "cannot read %s", where);
+	while ((errno = 0, e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			die_errno(PPY_EX_INSTALL, "cannot stat %s/%s", where, e->d_name);
+		if (!is_root_only(&st) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			die(PPY_EX_INSTALL, "installation is unsafe: %s/%s must be a file or "
+			    "directory owned by root and writable only by root", where, e->d_name);
+		if (S_ISDIR(st.st_mode)) {
+			char sub[PATH_MAX];
+			int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 || depth >= 4)
+				die(PPY_EX_INSTALL, "installation is unsafe: cannot check %s/%s",
+				    where, e->d_name);
+			snprintf(sub, sizeof sub, "%s/%s", where, e->d_name);
+			check_tree(fd, sub, depth + 1);
+		}
+	}
+	if (errno)
+		die_errno(PPY_EX_INSTALL, "cannot read %s", where);
+	closedir(d);
+}
+
+/*
+ * The interpreter and the boot files run with the script's capabilities before any
+ * script code: they, and every directory above them, must be root's alone.
+ * Returns the interpreter's real path, which is what gets exec'd.
+ */
+static char *check_install(char **boot)
+{
+	char copy[PATH_MAX];
+	const char *last;
+	struct stat st;
+	char *python = realpath(PPY_PYTHON, NULL), *lib = realpath(PPY_LIBDIR, NULL);
+	int dir, fd;
+
+	if (!python)
+		die_errno(PPY_EX_INSTALL, "interpreter %s", PPY_PYTHON);
+	dir = open_parent(python, 0, PPY_EX_INSTALL, "interpreter", copy, sizeof copy, &last);
+	if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		die_errno(PPY_EX_INSTALL, "interpreter %s", python);
+	if (!S_ISREG(st.st_mode) || !is_root_only(&st) || !(st.st_mode & S_IXOTH))
+		die(PPY_EX_INSTALL, "interpreter %s must be a root-owned executable file, "
+		    "writable only by root", python);
+	close(dir);
+
+	if (!lib)
+		die_errno(PPY_EX_INSTALL, "library directory %s", PPY_LIBDIR);
+	dir = open_parent(lib, 0, PPY_EX_INSTALL, "library directory", copy, sizeof copy, &last);
+	fd = openat(dir, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		die_errno(PPY_EX_INSTALL, "library directory %s", lib);
+	if (!is_root_only(&st))
+		die(PPY_EX_INSTALL, "installation is unsafe: %s must be owned and writable "
+		    "only by root", lib);
+	check_tree(fd, lib, 0);
+	close(dir);
+	if (asprintf(boot, "%s/ppy_boot.py", lib) < 0)
+		die(PPY_EX_SYSCALL, "out of memory");
+	if (fstatat(AT_FDCWD, *boot, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		die(PPY_EX_INSTALL, "boot file %s is missing", *boot);
+	free(lib);
+	return python;
+}
+
+/* ---------------------------------------------------------------- the script */
+
+struct script {
+	int fd;              /* the one descriptor everything is read through */
+	struct stat st;      /* its fstat when the capabilities were read */
+	char path[PATH_MAX]; /* its real path, as the kernel names the open file */
+	unsigned char xattr[64];
+	ssize_t xattr_len;
+	uint64_t caps;       /* fP | fI */
+	int effective;       /* the file's effective bit */
+};
+
+static void read_xattr(struct script *s)
+{
+	s->xattr_len = fgetxattr(s->fd, XATTR_CAPS, s->xattr, sizeof s->xattr);
+	if (s->xattr_len >= 0)
+		return;
+	if (errno == ENODATA)
+		die(PPY_EX_CAPS, "has no file capabilities; as root grant what it needs, e.g. "
+		    "setcap cap_net_bind_service=p %s", script_shown);
+	if (errno == ERANGE)
+		die(PPY_EX_CAPS, "malformed capability xattr (too long)");
+	die_errno(PPY_EX_CAPS, "cannot read its capability xattr");
+}
+
+/* Decide what the xattr grants. Only a plain revision-2 host xattr is accepted. */
+static void parse_xattr(struct script *s)
+{
+	uint32_t w[5];
+	uint32_t rev;
+
+	if (s->xattr_len < 4)
+		die(PPY_EX_CAPS, "malformed capability xattr (%zd bytes)", s->xattr_len);
+	memcpy(w, s->xattr, s->xattr_len < 20 ? 4 : 20);
+	rev = le32toh(w[0]) & VFS_CAP_REVISION_MASK;
+	if (rev == VFS_CAP_REVISION_3)
+		die(PPY_EX_CAPS, "its capabilities are namespaced (revision 3, set inside a user "
+		    "namespace, e.g. with unshare -Ur setcap); the host never granted them");
+	if (rev == VFS_CAP_REVISION_1)
+		die(PPY_EX_CAPS, "obsolete revision-1 capability xattr; set it again with setcap");
+	if (rev != VFS_CAP_REVISION_2 || s->xattr_len != XATTR_CAPS_SZ_2 ||
+	    (le32toh(w[0]) & ~(VFS_CAP_REVISION_MASK | VFS_CAP_FLAGS_EFFECTIVE)))
+		die(PPY_EX_CAPS, "malformed capability xattr (magic 0x%08x, %zd bytes)",
+		    le32toh(w[0]), s->xattr_len);
+	s->effective = (le32toh(w[0]) & VFS_CAP_FLAGS_EFFECTIVE) != 0;
+	s->caps = (le32toh(w[1]) | le32toh(w[2])) |
+		  (uint64_t)(le32toh(w[3]) | le32toh(w[4])) << 32;
+	if (last_cap < 63 && (s->caps >> (last_cap + 1)))
+		die(PPY_EX_CAPS, "its capability xattr names capabilities this kernel does not "
+		    "know (above %u)", last_cap);
+	if (!s->caps)
+		die(PPY_EX_CAPS, "its file capabilities are empty; as root grant what it needs, "
+		    "e.g. setcap cap_net_bind_service=p %s", script_shown);
+}
+
+/* Open the script as the caller and run every check on that one descriptor. */
+static void check_script(const char *arg, struct script *s)
+{
+	char proc[64], copy[PATH_MAX];
+	const char *last;
+	struct statvfs vfs;
+	struct stat here;
+	ssize_t n;
+	int dir;
+
+	s->fd = open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (s->fd < 0)
+		die_errno(PPY_EX_NOSCRIPT, "cannot open");
+	if (fstat(s->fd, &s->st) != 0)
+		die_errno(PPY_EX_SYSCALL, "fstat");
+	if (!S_ISREG(s->st.st_mode))
+		die(PPY_EX_FILE, "not a regular file");
+	if (s->st.st_uid == 0 || s->st.st_gid == 0)
+		die(PPY_EX_FILE, "owned by %s 0: a script must not run as root; give it to a "
+		    "service account (chown svc:svc)", s->st.st_uid == 0 ? "uid" : "gid");
+	if (s->st.st_uid == (uid_t)-1 || s->st.st_gid == (gid_t)-1)
+		die(PPY_EX_FILE, "owned by uid or gid -1, which no process can be");
+	if (s->st.st_mode & (S_ISUID | S_ISGID))
+		die(PPY_EX_FILE, "has the setuid or setgid bit; remove it (chmod ug-s)");
+	if (s->st.st_mode & (S_IWGRP | S_IWOTH))
+		die(PPY_EX_FILE, "writable by group or others (mode %04o, or an ACL); "
+		    "only its owner may write it (chmod go-w)", (unsigned)(s->st.st_mode & 07777));
+	if (s->st.st_size > PPY_MAX_SCRIPT)
+		die(PPY_EX_FILE, "larger than %ld bytes", PPY_MAX_SCRIPT);
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", s->fd);
+	if (faccessat(AT_FDCWD, proc, X_OK, 0) != 0)
+		die_errno(PPY_EX_FILE, "the caller may not execute it");
+	if (fstatvfs(s->fd, &vfs) != 0)
+		die_errno(PPY_EX_SYSCALL, "fstatvfs");
+	if (vfs.f_flag & (ST_NOSUID | ST_NOEXEC))
+		die(PPY_EX_MOUNT, "on a %s mount, where the kernel ignores file capabilities",
+		    vfs.f_flag & ST_NOSUID ? "nosuid" : "noexec");
+
+	/* The real path of what was opened; every directory above it must be trusted. */
+	n = readlink(proc, s->path, sizeof s->path - 1);
+	if (n < 0 || n >= (ssize_t)sizeof s->path - 1)
+		die_errno(PPY_EX_SYSCALL, "readlink %s", proc);
+	s->path[n] = '\0';
+	dir = open_parent(s->path, s->st.st_uid, PPY_EX_DIR, "untrusted path", copy,
+			  sizeof copy, &last);
+	if (fstatat(dir, last, &here, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    here.st_dev != s->st.st_dev || here.st_ino != s->st.st_ino)
+		die(PPY_EX_CHANGED, "the script was moved or replaced while ppy checked it");
+	close(dir);
+
+	read_xattr(s);
+	parse_xattr(s);
+}
+
+/*
+ * Copy the script into a sealed memfd, then check nothing changed while copying: a
+ * write(2) strips the xattr and changes ctime, a re-setcap changes ctime and maybe the
+ * xattr. The interpreter runs the sealed copy, never the file again.
+ */
+static int snapshot(struct script *s)
+{
+	char buf[65536];
+	unsigned char again[sizeof s->xattr];
+	struct stat st;
+	off_t total = 0;
+	ssize_t n, len;
+	int mfd = (int)syscall(SYS_memfd_create, "ppy-script", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (mfd < 0)
+		die_errno(PPY_EX_SYSCALL, "memfd_create");
+	for (;;) {
+		n = pread(s->fd, buf, sizeof buf, total);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die_errno(PPY_EX_SYSCALL, "read");
+		if (n == 0)
+			break;
+		if (total + n > PPY_MAX_SCRIPT)
+			die(PPY_EX_CHANGED, "the script grew while ppy read it");
+		for (ssize_t done = 0; done < n;) {
+			ssize_t w = write(mfd, buf + done, (size_t)(n - done));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				die_errno(PPY_EX_SYSCALL, "write to memfd");
+			done += w;
+		}
+		total += n;
+	}
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
+		die_errno(PPY_EX_SYSCALL, "sealing the script copy");
+
+	len = fgetxattr(s->fd, XATTR_CAPS, again, sizeof again);
+	if (fstat(s->fd, &st) != 0)
+		die_errno(PPY_EX_SYSCALL, "fstat");
+	if (len != s->xattr_len || memcmp(again, s->xattr, (size_t)len) != 0 ||
+	    total != s->st.st_size || st.st_size != s->st.st_size ||
+	    st.st_ctim.tv_sec != s->st.st_ctim.tv_sec ||
+	    st.st_ctim.tv_nsec != s->st.st_ctim.tv_nsec ||
+	    st.st_mtim.tv_sec != s->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != s->st.st_mtim.tv_nsec ||
+	    st.st_uid != s->st.st_uid || st.st_gid != s->st.st_gid ||
+	    st.st_mode != s->st.st_mode)
+		die(PPY_EX_CHANGED, "the script changed while ppy read it; nothing was run");
+	return mfd;
+}
+
+/* ---------------------------------------------------------------- the new process */
+
+/* HOME, USER and LOGNAME of the owner from /etc/passwd itself (no NSS modules loaded). */
+static void owner_env(uid_t uid, char **env, size_t *n)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	const char *home = "/", *user = NULL;
+	struct passwd *pw;
+	char *v;
+
+	while (f && (pw = fgetpwent(f)))
+		if (pw->pw_uid == uid) {
+			if (pw->pw_dir[0] == '/' && strlen(pw->pw_dir) < 1024)
+				home = pw->pw_dir;
+			if (strlen(pw->pw_name) < 256)
+				user = pw->pw_name;
+			break;
+		}
+	if (asprintf(&v, "HOME=%s", home) < 0)
+		die(PPY_EX_SYSCALL, "out of memory");
+	env[(*n)++] = v;
+	if (user) {
+		if (asprintf(&v, "USER=%s", user) < 0)
+			die(PPY_EX_SYSCALL, "out of memory");
+		env[(*n)++] = v;
+		if (asprintf(&v, "LOGNAME=%s", user) < 0)
+			die(PPY_EX_SYSCALL, "out of memory");
+		env[(*n)++] = v;
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Become the owner with exactly CAPS, in an order the kernel accepts:
+ * ids first (keep-caps so nothing is lost), inheritable while the bounding set still
+ * allows it, ambient (needs permitted and inheritable), then the bounding set (needs
+ * CAP_SETPCAP), then drop what ppy itself needed. Each step is checked; the result is
+ * read back from the kernel afterwards.
+ */
+static void become_owner(uid_t uid, gid_t gid, uint64_t caps)
+{
+	uint64_t eff, perm, inh;
+
+	kernel_caps(&eff, &perm, &inh);
+	set_caps(perm, NEEDED, 0, "raising setuid/setgid/setpcap");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_KEEPCAPS)");
+	if (setresgid(gid, gid, gid) != 0)
+		die_errno(PPY_EX_SYSCALL, "setresgid(%u)", (unsigned)gid);
+	if (setgroups(0, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "setgroups");
+	if (setresuid(uid, uid, uid) != 0)
+		die_errno(PPY_EX_SYSCALL, "setresuid(%u)", (unsigned)uid);
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_KEEPCAPS)");
+	set_caps(caps | BIT(CAP_SETPCAP), BIT(CAP_SETPCAP), caps, "setting inheritable");
+	for (unsigned c = 0; c <= last_cap; c++)
+		if ((caps & BIT(c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
+			die_errno(PPY_EX_SYSCALL, "raising capability %u in the ambient set", c);
+	capng_clear(CAPNG_SELECT_BOUNDS);
+	errno = EPERM;
+	if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
+		die_errno(PPY_EX_SYSCALL, "clearing the bounding set");
+	set_caps(caps, 0, caps, "dropping ppy's own capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_NO_NEW_PRIVS)");
+}
+
+/* Read the result back from the kernel; any difference stops the launch. */
+static void verify_owner(uid_t uid, gid_t gid, uint64_t caps)
+{
+	uid_t r, e, s;
+	gid_t rg, eg, sg;
+	uint64_t eff, perm, inh;
+
+	if (getresuid(&r, &e, &s) != 0 || r != uid || e != uid || s != uid ||
+	    (uid_t)setfsuid((uid_t)-1) != uid)
+		die(PPY_EX_SYSCALL, "verification failed: user ids are not %u", (unsigned)uid);
+	if (getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid ||
+	    (gid_t)setfsgid((gid_t)-1) != gid)
+		die(PPY_EX_SYSCALL, "verification failed: group ids are not %u", (unsigned)gid);
+	if (getgroups(0, NULL) != 0)
+		die(PPY_EX_SYSCALL, "verification failed: supplementary groups remain");
+	kernel_caps(&eff, &perm, &inh);
+	if (perm != caps || inh != caps || eff != 0)
+		die(PPY_EX_SYSCALL, "verification failed: capability sets differ from the file's");
+	for (unsigned c = 0; c <= last_cap; c++) {
+		int amb = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
+		if (amb < 0 || amb != ((caps & BIT(c)) != 0))
+			die(PPY_EX_SYSCALL, "verification failed: ambient capability %u", c);
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)
+			die(PPY_EX_SYSCALL, "verification failed: bounding set still has %u", c);
+	}
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0) != 0)
+		die(PPY_EX_SYSCALL, "verification failed: no_new_privs or keep-caps");
+}
+
+/* ---------------------------------------------------------------- main */
+
+static void usage(void)
+{
+	printf(
+		"usage: ppy [--] SCRIPT [ARG...]   run SCRIPT with its file capabilities, as its owner\n"
+		"       ppy --check SCRIPT         say whether and how SCRIPT would run, run nothing\n"
+		"       ppy --help | --version\n"
+		"interpreter %s, library %s, grantable: %s\n"
+		"exit status when ppy refuses: 64 usage, 66 cannot open, 80 script file, 81 directory,\n"
+		"82 mount, 83 capabilities, 84 changed during launch, 85 caller state, 86 installation,\n"
+		"87 system call failed, 88 interpreter start-up (ppy_boot.py)\n",
+		PPY_PYTHON, PPY_LIBDIR, PPY_GRANTABLE);
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	char *env[64], caps_buf[2048], one[48];
+	const char *arg;
+	struct script s;
+	uint64_t eff, perm, inh, grant;
+	size_t nenv;
+	int check = 0, first = 1, mfd;
+	char *python, *boot;
+
+	/* Parse. Nothing after SCRIPT is ever read by ppy or by the interpreter as an option. */
+	if (argc < 1 || !argv[0])
+		die(PPY_EX_USAGE, "started without argv[0]; refusing");
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		usage();
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("ppy %s\n", PPY_VERSION);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--check") == 0)
+		check = 1, first = 2;
+	else if (argc >= 2 && strcmp(argv[1], "--") == 0)
+		first = 2;
+	if (first >= argc || (check && first + 1 != argc))
+		die(PPY_EX_USAGE, "usage: ppy [--] SCRIPT [ARG...] | ppy --check SCRIPT | ppy --help");
+	arg = argv[first];
+	escape(arg, script_shown, sizeof script_shown);
+	if (arg[0] == '\0')
+		die(PPY_EX_USAGE, "empty script name");
+	if (arg[0] == '-')
+		die(PPY_EX_USAGE, "looks like an option; ppy takes no interpreter options "
+		    "(name a script called '%s' as ./%s)", script_shown, script_shown);
+
+	/* Trust nothing the caller left: environment, fds, signals, timers, limits, tty. */
+	nenv = keep_caller_env(envp, env, 40);
+	reset_process();
+	last_cap = read_last_cap();
+	if (!check) {
+		openlog("ppy", LOG_PID, LOG_AUTHPRIV);
+		logging = 1;
+	}
+	check_caller();
+
+	/* Touch no path with privilege: empty the effective set before opening anything. */
+	kernel_caps(&eff, &perm, &inh);
+	set_caps(perm, 0, inh, "clearing the effective set");
+
+	check_script(arg, &s);
+	grant = grantable();
+	for (unsigned c = 0; c <= last_cap; c++) {
+		if ((s.caps & BIT(c)) && !(grant & BIT(c)))
+			die(PPY_EX_CAPS, "asks for %s, which this ppy may not grant (built with "
+			    "GRANTABLE=%s)", cap_name(c, one, sizeof one), PPY_GRANTABLE);
+		if ((s.caps & BIT(c)) && !(perm & BIT(c)))
+			die(PPY_EX_INSTALL, "ppy itself does not hold %s (install it with "
+			    "'make install', which sets its file capabilities, or the caller's "
+			    "bounding set lacks it)", cap_name(c, one, sizeof one));
+	}
+	if ((perm & NEEDED) != NEEDED)
+		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid and cap_setpcap; "
+		    "install it with 'make install' as root");
+	python = check_install(&boot);
+	caps_text(s.caps, caps_buf, sizeof caps_buf);
+
+	if (check) {
+		char shown[PATH_MAX * 4 + 1];
+		escape(s.path, shown, sizeof shown);
+		printf("ppy: %s: would run %s as uid %u gid %u, no groups, with %s %s\n",
+		       script_shown, shown, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid, caps_buf,
+		       s.effective ? "permitted and effective from the start"
+				   : "permitted, raised when needed (ppy_py.raised)");
+		return 0;
+	}
+
+	/* Bind: from here on only the sealed copy of what was checked is used. */
+	mfd = snapshot(&s);
+	owner_env(s.st.st_uid, env, &nenv);
+	env[nenv++] = "PATH=" PPY_PATH;
+	env[nenv] = NULL;
+
+	{
+		char shown[PATH_MAX * 4 + 1];
+		escape(s.path, shown, sizeof shown);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		       "run: caller uid=%u script=%s dev=%lu ino=%lu as uid=%u gid=%u caps=%s%s",
+		       (unsigned)getuid(), shown, (unsigned long)s.st.st_dev,
+		       (unsigned long)s.st.st_ino, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid,
+		       caps_buf, s.effective ? " (effective)" : "");
+	}
+
+	become_owner(s.st.st_uid, s.st.st_gid, s.caps);
+	verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
+
+	/* The sealed copy is the only descriptor besides 0-2 that the interpreter gets. */
+	close(s.fd);
+	if (mfd == PPY_SCRIPT_FD) {
+		if (fcntl(mfd, F_SETFD, 0) != 0)
+			die_errno(PPY_EX_SYSCALL, "fcntl");
+	} else if (dup2(mfd, PPY_SCRIPT_FD) != PPY_SCRIPT_FD) {
+		die_errno(PPY_EX_SYSCALL, "dup2");
+	}
+	if (syscall(SYS_close_range, PPY_SCRIPT_FD + 1U, ~0U, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "close_range");
+
+	{
+		size_t nargs = (size_t)(argc - first - 1);
+		char **args = calloc(nargs + 10, sizeof *args);
+		size_t i = 0;
+		if (!args)
+			die(PPY_EX_SYSCALL, "out of memory");
+		args[i++] = python;
+		args[i++] = "-I";   /* isolated: no PYTHON* variables, no user site, no script dir */
+		args[i++] = "-B";   /* write no bytecode anywhere */
+		args[i++] = "--";
+		args[i++] = boot;
+		args[i++] = "3";
+		args[i++] = s.effective ? "1" : "0";
+		args[i++] = s.path;
+		for (int a = first + 1; a < argc; a++)
+			args[i++] = argv[a];
+		args[i] = NULL;
+		closelog();
+		logging = 0;
+		execve(python, args, env);
+		die_errno(PPY_EX_SYSCALL, "cannot start %s%s", python,
+			  errno == EAGAIN ? " (the owner is at its RLIMIT_NPROC process limit)" : "");
+	}
+}

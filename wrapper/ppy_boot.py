@@ -1,0 +1,110 @@
+"""ppy boot: the first Python code of every ppy launch, installed as LIBDIR/ppy_boot.py.
+
+The launcher execs `python -I -B -- ppy_boot.py 3 EFFECTIVE PATH ARG...` as the script's
+owner, with the script's capabilities in the permitted, inheritable and ambient sets (the
+only way an unmodified interpreter receives them). Before any script code runs, this file:
+
+1. empties the inheritable and ambient sets, so no child process inherits a capability;
+2. empties the effective set unless the file's effective bit was set (EFFECTIVE == "1");
+3. makes the process non-dumpable (no core file, no same-uid /proc snooping);
+4. reads the kernel's /proc/self/status to confirm all of that;
+5. runs the sealed copy of the script (fd 3) as __main__, named by its real PATH.
+
+Any failure stops here with status 88 and one line on stderr; no script code runs.
+Nothing the caller passes (ARG...) is read here: it becomes sys.argv[1:].
+"""
+import os
+import sys
+
+EX_BOOT = 88
+
+
+def fail(path, msg):
+    sys.stderr.write("ppy: %s: boot: %s\n" % (path, msg))
+    sys.stderr.flush()
+    os._exit(EX_BOOT)
+
+
+def status_masks():
+    """CapInh, CapPrm, CapEff and CapAmb as the kernel reports them."""
+    masks = {}
+    with open("/proc/self/status", "rb") as f:
+        for line in f:
+            key, _, value = line.partition(b":")
+            if key in (b"CapInh", b"CapPrm", b"CapEff", b"CapAmb"):
+                masks[key.decode()] = int(value, 16)
+    return masks
+
+
+def drop_start_up_state(path, keep_effective):
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+    try:
+        import ppy_py
+
+        ppy_py.clear_inheritable()
+        ppy_py.ambient.clear()
+        if not keep_effective:
+            ppy_py.lower_caps(*ppy_py.current().effective)
+        ppy_py.set_dumpable(False)
+    except Exception as e:  # any failure: run nothing
+        fail(path, "cannot drop the start-up capabilities: %s" % e)
+    m = status_masks()
+    if m.get("CapInh") != 0 or m.get("CapAmb") != 0:
+        fail(path, "inheritable or ambient capabilities remain")
+    if m.get("CapEff") != (m.get("CapPrm") if keep_effective else 0):
+        fail(path, "effective set is not as the file asked")
+
+
+def read_script(path, fd):
+    import fcntl
+
+    want = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+    try:
+        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & want != want:
+            fail(path, "the script copy is not sealed")
+        chunks = []
+        while True:
+            chunk = os.pread(fd, 1 << 20, sum(map(len, chunks)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(fd)
+    except OSError as e:
+        fail(path, "cannot read the script copy: %s" % e)
+    return b"".join(chunks)
+
+
+def main():
+    if len(sys.argv) < 4 or sys.argv[1] != "3" or sys.argv[2] not in ("0", "1"):
+        fail("?", "started without ppy")
+    path = sys.argv[3]
+    drop_start_up_state(path, sys.argv[2] == "1")
+    source = read_script(path, 3)
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError:
+        import traceback
+
+        traceback.print_exc(limit=0)
+        sys.exit(1)
+
+    import types
+
+    main_module = types.ModuleType("__main__")
+    main_module.__file__ = path
+    main_module.__cached__ = None
+    main_module.__builtins__ = __builtins__
+    sys.modules["__main__"] = main_module
+    sys.argv[:] = [path] + sys.argv[4:]
+    try:
+        exec(code, main_module.__dict__)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as e:
+        # Report as Python would, without this file's frame.
+        tb = e.__traceback__.tb_next if e.__traceback__ else None
+        sys.excepthook(type(e), e, tb)
+        sys.exit(1)
+
+
+main()
