@@ -333,13 +333,19 @@ static void reset_process(void)
 	sigset_t none;
 	int tty;
 
-	/* fds 0-2 open (on /dev/null if the caller closed them), nothing else inherited. */
-	for (int fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0) {
-			int null = open("/dev/null", O_RDWR);
-			if (null != fd)
-				_exit(PPY_EX_CALLER); /* cannot even report: stderr itself is missing */
-		}
+	/* fds 0-2 usable: stdin readable, stdout and stderr writable. A closed one (which
+	   glibc, for a secure-exec program like ppy, reopens on /dev/full or /dev/null in
+	   the direction that fails) is replaced by /dev/null; nothing else is inherited. */
+	for (int fd = 0; fd <= 2; fd++) {
+		int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
+		if (fl >= 0 && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))
+			continue;
+		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null < 0 || (null != fd && dup2(null, fd) != fd))
+			_exit(PPY_EX_CALLER); /* cannot even report: stderr itself is unusable */
+		if (null != fd)
+			close(null);
+	}
 	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
 		die_errno(PPY_EX_SYSCALL, "close_range");
 
@@ -618,14 +624,14 @@ static void check_script(const char *arg, struct script *s)
 		    "only its owner may write it (chmod go-w)", (unsigned)(s->st.st_mode & 07777));
 	if (s->st.st_size > PPY_MAX_SCRIPT)
 		die(PPY_EX_FILE, "larger than %ld bytes", PPY_MAX_SCRIPT);
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", s->fd);
-	if (faccessat(AT_FDCWD, proc, X_OK, 0) != 0)
-		die_errno(PPY_EX_FILE, "the caller may not execute it");
 	if (fstatvfs(s->fd, &vfs) != 0)
 		die_errno(PPY_EX_SYSCALL, "fstatvfs");
 	if (vfs.f_flag & (ST_NOSUID | ST_NOEXEC))
 		die(PPY_EX_MOUNT, "on a %s mount, where the kernel ignores file capabilities",
 		    vfs.f_flag & ST_NOSUID ? "nosuid" : "noexec");
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", s->fd);
+	if (faccessat(AT_FDCWD, proc, X_OK, 0) != 0)
+		die_errno(PPY_EX_FILE, "the caller may not execute it");
 
 	/* The real path of what was opened; every directory above it must be trusted. */
 	n = readlink(proc, s->path, sizeof s->path - 1);
@@ -907,6 +913,8 @@ int main(int argc, char **argv, char **envp)
 	verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
 
 	/* The sealed copy is the only descriptor besides 0-2 that the interpreter gets. */
+	closelog();
+	logging = 0;
 	close(s.fd);
 	if (mfd == PPY_SCRIPT_FD) {
 		if (fcntl(mfd, F_SETFD, 0) != 0)
@@ -934,8 +942,6 @@ int main(int argc, char **argv, char **envp)
 		for (int a = first + 1; a < argc; a++)
 			args[i++] = argv[a];
 		args[i] = NULL;
-		closelog();
-		logging = 0;
 		execve(python, args, env);
 		die_errno(PPY_EX_SYSCALL, "cannot start %s%s", python,
 			  errno == EAGAIN ? " (the owner is at its RLIMIT_NPROC process limit)" : "");

@@ -103,7 +103,7 @@ def main():
     except BaseException as e:
         # Report as Python would, without this file's frame.
         tb = e.__traceback__.tb_next if e.__traceback__ else None
-        sys.excepthook(type(e), e, tb)
+        sys.excepthook(type(e), e.with_traceback(tb), tb)
         sys.exit(1)
 
 

@@ -1,0 +1,114 @@
+"""Binding: the code that runs with capabilities is exactly the content they were set on.
+
+Both tests race real launches against a path swap or a rewrite, and fail if any launch
+ran the other content while holding a capability.
+"""
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from ppytest import CALLER, EX_CAPS, EX_CHANGED, OWNER, Install, RAN
+
+pytestmark = pytest.mark.root
+
+SAY = "import sys\nprint(open('/proc/self/status').read().split('CapPrm:')[1].split()[0], {tag!r})\n"
+LAUNCHES = 150
+
+
+@pytest.fixture(scope="module")
+def inst():
+    i = Install()
+    yield i
+    i.remove()
+
+
+def outcomes(procs):
+    """(content tag, CapPrm) of each launch that ran, and the statuses of those that did not."""
+    ran, statuses = [], []
+    for p in procs:
+        lines = p.stdout.splitlines()
+        if len(lines) >= 2 and lines[0] == RAN:
+            cap, tag = lines[1].split()
+            ran.append((tag, int(cap, 16)))
+        else:
+            statuses.append(p.returncode)
+    return ran, statuses
+
+
+def launch_many(argv):
+    procs = []
+    for _ in range(LAUNCHES):
+        procs.append(subprocess.run(["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}",
+                                     "--clear-groups", *argv],
+                                    capture_output=True, text=True, env={}, timeout=60))
+    return procs
+
+
+def test_symlink_swap_never_runs_other_code_with_caps(inst):
+    good = inst.script(SAY.format(tag="GOOD"), name="good.py")
+    evil = inst.script(SAY.format(tag="EVIL"), caps=None, name="evil.py")
+    link = os.path.join(inst.scripts, "swapped.py")
+    os.symlink(good, link)
+    stop = threading.Event()
+
+    def swap():
+        tmp = link + ".tmp"
+        while not stop.is_set():
+            for target in (evil, good):
+                os.symlink(target, tmp)
+                os.rename(tmp, link)
+
+    t = threading.Thread(target=swap)
+    t.start()
+    try:
+        procs = launch_many([inst.ppy, link])
+    finally:
+        stop.set()
+        t.join()
+    ran, statuses = outcomes(procs)
+    assert ("EVIL", 0x400) not in ran
+    assert all(tag == "GOOD" and cap == 0x400 for tag, cap in ran), ran
+    assert set(statuses) <= {EX_CAPS, EX_CHANGED}, statuses
+    assert ran and statuses, "the race was not exercised in both directions"
+
+
+def test_owner_rewrite_never_runs_new_content_with_caps(inst):
+    """The owner overwrites a capped script with new code of the same size, while root
+    restores and re-setcaps the original in a loop. The new code never held caps."""
+    good = SAY.format(tag="GOOD")
+    evil = SAY.format(tag="EVIL")
+    assert len(good) == len(evil)
+    path = inst.script(good, name="rewritten.py")
+    original = open(path).read()
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            # owner: write(2) new code in place (the kernel strips the xattr)
+            subprocess.run(["setpriv", f"--reuid={OWNER}", f"--regid={OWNER}", "--clear-groups",
+                            "/usr/bin/python3", "-c",
+                            "import os,sys; fd=os.open(sys.argv[1], os.O_WRONLY);"
+                            "os.write(fd, sys.argv[2].encode()); os.close(fd)",
+                            path, original.replace("GOOD", "EVIL")], check=True)
+            time.sleep(0.002)
+            # root: restore the blessed content, then bless it again
+            with open(path, "r+") as f:
+                f.write(original)
+            subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
+            time.sleep(0.002)
+
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        procs = launch_many([inst.ppy, path])
+    finally:
+        stop.set()
+        t.join()
+    ran, statuses = outcomes(procs)
+    assert not [r for r in ran if r[0] == "EVIL" and r[1]], ran
+    assert all(tag == "GOOD" and cap == 0x400 for tag, cap in ran), ran
+    assert set(statuses) <= {EX_CAPS, EX_CHANGED}, statuses
+    assert ran and statuses, "the race was not exercised in both directions"
