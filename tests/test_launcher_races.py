@@ -76,13 +76,15 @@ def test_symlink_swap_never_runs_other_code_with_caps(inst):
 
 
 def test_owner_rewrite_never_runs_new_content_with_caps(inst):
-    """The owner overwrites a capped script with new code of the same size, while root
-    restores and re-setcaps the original in a loop. The new code never held caps."""
-    good = SAY.format(tag="GOOD")
-    evil = SAY.format(tag="EVIL")
-    assert len(good) == len(evil)
-    path = inst.script(good, name="rewritten.py")
-    original = open(path).read()
+    """The owner overwrites a capped script's last line with new code, while root restores
+    and re-setcaps the original in a loop. The new code never held caps. The script is
+    4 MB of comments with the changing line last, so a write often lands while ppy is
+    copying: only ppy's check after the copy can catch that."""
+    padding = ("#" + "x" * 99 + "\n") * 40000
+    good, evil = SAY.format(tag="GOOD"), SAY.format(tag="EVIL")
+    path = inst.script(padding + good, name="rewritten.py")
+    with open(path, "rb") as f:
+        offset = f.read().rindex(b"GOOD")
     stop = threading.Event()
 
     def churn():
@@ -91,14 +93,15 @@ def test_owner_rewrite_never_runs_new_content_with_caps(inst):
             subprocess.run(["setpriv", f"--reuid={OWNER}", f"--regid={OWNER}", "--clear-groups",
                             "/usr/bin/python3", "-c",
                             "import os,sys; fd=os.open(sys.argv[1], os.O_WRONLY);"
-                            "os.write(fd, sys.argv[2].encode()); os.close(fd)",
-                            path, original.replace("GOOD", "EVIL")], check=True)
-            time.sleep(0.002)
+                            "os.pwrite(fd, b'EVIL', int(sys.argv[2])); os.close(fd)",
+                            path, str(offset)], check=True)
+            time.sleep(0.001)
             # root: restore the blessed content, then bless it again
-            with open(path, "r+") as f:
-                f.write(original)
+            fd = os.open(path, os.O_WRONLY)
+            os.pwrite(fd, b"GOOD", offset)
+            os.close(fd)
             subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
-            time.sleep(0.002)
+            time.sleep(0.001)
 
     t = threading.Thread(target=churn)
     t.start()
