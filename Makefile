@@ -11,6 +11,8 @@
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 LIBDIR    ?= $(PREFIX)/lib/ppy
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+MANDIR    ?= $(PREFIX)/share/man
 DESTDIR   ?=
 PYTHON    ?= /usr/bin/python3
 GRANTABLE ?= all
@@ -24,7 +26,7 @@ HARDEN    := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow \
              -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
              -fcf-protection -fPIE
 LDHARDEN  := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
-CONF      := -DPPY_PYTHON='"$(PYTHON)"' -DPPY_LIBDIR='"$(LIBDIR)"' \
+CONF      := -DPPY_CONF='"$(SYSCONFDIR)/ppy.conf"' -DPPY_PYTHON='"$(PYTHON)"' -DPPY_LIBDIR='"$(LIBDIR)"' \
              -DPPY_GRANTABLE='"$(GRANTABLE)"' -DPPY_VERSION='"$(VERSION)"'
 
 # ppy's own file capabilities: what it may grant, plus what it needs to become the owner.
@@ -58,6 +60,7 @@ $(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h
 install: all
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py
 	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
+	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
 	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/ppy_boot.py
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
@@ -70,7 +73,7 @@ install: all
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ppy
+	rm -f $(DESTDIR)$(BINDIR)/ppy $(DESTDIR)$(MANDIR)/man1/ppy.1
 	rm -rf $(DESTDIR)$(LIBDIR)
 
 # Debian packages a fresh machine needs to build, install and test ppy.
@@ -93,3 +96,6 @@ demo: all
 clean:
 	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so ppy_py/.built-*
 	rm -rf build
+
+# Robustness checks: analyze, check-sanitize, check-valgrind, check-faults, fuzz, check-load.
+include tests/robustness/robust.mk

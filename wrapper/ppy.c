@@ -61,6 +61,9 @@
 #ifndef PPY_LIBDIR
 #error "build with -DPPY_LIBDIR=\"/usr/local/lib/ppy\" (see Makefile)"
 #endif
+#ifndef PPY_CONF
+#error "build with -DPPY_CONF=\"/usr/local/etc/ppy.conf\" (see Makefile)"
+#endif
 #ifndef PPY_GRANTABLE
 #define PPY_GRANTABLE "all"
 #endif
@@ -85,6 +88,8 @@ enum {
 #define PPY_MAX_SCRIPT (64L << 20)   /* largest script ppy copies (bytes) */
 #define PPY_STACK_LIMIT (8L << 20)   /* RLIMIT_STACK soft limit given to the script */
 #define PPY_SCRIPT_FD 3              /* where the interpreter finds the sealed script */
+#define PPY_MAX_INTERPRETERS 64      /* interpreter lines in PPY_CONF */
+#define PPY_MAX_TREE 200000          /* files checked under one root-only tree */
 #define PPY_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define XATTR_CAPS "security.capability"
 #define BIT(c) (UINT64_C(1) << (c))
@@ -466,31 +471,63 @@ static int is_root_only(const struct stat *st)
 	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
-/* Every file and directory under DIR (an open directory) is root's and root-writable only. */
-static void check_tree(int dir, const char *where, int depth)
+/* A regular file that, with every directory above it, is root's alone. */
+static int root_only_file(const char *real)
 {
+	char copy[PATH_MAX];
+	const char *last;
+	struct stat st;
+	int dir = open_parent(real, 0, PPY_EX_INSTALL, "symlink target", copy, sizeof copy, &last);
+	int ok = fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		 is_root_only(&st);
+
+	close(dir);
+	return ok;
+}
+
+/*
+ * Every file and directory under DIR (an open directory, at WHERE below the tree ROOT)
+ * is root's and writable only by root. A symlink must resolve inside ROOT, or to a
+ * root-only file (a virtualenv's bin/python -> /usr/bin/python3).
+ */
+static void check_tree(int dir, const char *root, const char *where, int depth)
+{
+	static long seen;
 	DIR *d = fdopendir(dir);
 	struct dirent *e;
 	struct stat st;
+	size_t rootlen = strlen(root);
 
 	if (!d)
 		die_errno(PPY_EX_INSTALL, "cannot read %s", where);
 	while ((errno = 0, e = readdir(d))) {
+		char sub[PATH_MAX];
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
+		if (++seen > PPY_MAX_TREE)
+			die(PPY_EX_INSTALL, "more than %d files to check under %s", PPY_MAX_TREE, root);
+		if (snprintf(sub, sizeof sub, "%s/%s", where, e->d_name) >= (int)sizeof sub)
+			die(PPY_EX_INSTALL, "path too long under %s", where);
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			die_errno(PPY_EX_INSTALL, "cannot stat %s/%s", where, e->d_name);
+			die_errno(PPY_EX_INSTALL, "cannot stat %s", sub);
+		if (S_ISLNK(st.st_mode)) {
+			char *real = realpath(sub, NULL);
+			int inside = real && strncmp(real, root, rootlen) == 0 &&
+				     (real[rootlen] == '/' || real[rootlen] == '\0');
+			if (!real || !(inside || root_only_file(real)))
+				die(PPY_EX_INSTALL, "installation is unsafe: symlink %s leads outside "
+				    "%s, to something not root's alone", sub, root);
+			free(real);
+			continue;
+		}
 		if (!is_root_only(&st) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-			die(PPY_EX_INSTALL, "installation is unsafe: %s/%s must be a file or "
-			    "directory owned by root and writable only by root", where, e->d_name);
+			die(PPY_EX_INSTALL, "installation is unsafe: %s must be a file or directory "
+			    "owned by root and writable only by root", sub);
 		if (S_ISDIR(st.st_mode)) {
-			char sub[PATH_MAX];
 			int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 || depth >= 4)
-				die(PPY_EX_INSTALL, "installation is unsafe: cannot check %s/%s",
-				    where, e->d_name);
-			snprintf(sub, sizeof sub, "%s/%s", where, e->d_name);
-			check_tree(fd, sub, depth + 1);
+			if (fd < 0 || depth >= 16)
+				die(PPY_EX_INSTALL, "installation is unsafe: cannot check %s", sub);
+			check_tree(fd, root, sub, depth + 1);
 		}
 	}
 	if (errno)
@@ -498,46 +535,186 @@ static void check_tree(int dir, const char *where, int depth)
 	closedir(d);
 }
 
-/*
- * The interpreter and the boot files run with the script's capabilities before any
- * script code: they, and every directory above them, must be root's alone.
- * Returns the interpreter's real path, which is what gets exec'd.
- */
-static char *check_install(char **boot)
+/* PATH is a directory that, with everything under and above it, is root's alone. */
+static void check_root_tree(const char *path, const char *what)
 {
 	char copy[PATH_MAX];
 	const char *last;
 	struct stat st;
-	char *python = realpath(PPY_PYTHON, NULL), *lib = realpath(PPY_LIBDIR, NULL);
-	int dir, fd;
+	int dir = open_parent(path, 0, PPY_EX_INSTALL, what, copy, sizeof copy, &last);
+	int fd = openat(dir, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (!python)
-		die_errno(PPY_EX_INSTALL, "interpreter %s", PPY_PYTHON);
-	dir = open_parent(python, 0, PPY_EX_INSTALL, "interpreter", copy, sizeof copy, &last);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		die_errno(PPY_EX_INSTALL, "%s %s", what, path);
+	if (!is_root_only(&st))
+		die(PPY_EX_INSTALL, "installation is unsafe: %s must be owned and writable "
+		    "only by root", path);
+	check_tree(fd, path, path, 0);
+	close(dir);
+}
+
+/*
+ * The interpreter runs with the script's capabilities before any script code: it, the
+ * file a symlink to it reaches, every directory above both, and for a virtualenv
+ * (PATH/../../pyvenv.cfg) the whole environment, must be root's alone.
+ * PATH itself is what gets exec'd, so that Python finds its virtualenv.
+ */
+static void check_interpreter(const char *path)
+{
+	char copy[PATH_MAX], venv[PATH_MAX], *real;
+	const char *last;
+	struct stat st;
+	int dir = open_parent(path, 0, PPY_EX_INSTALL, "interpreter", copy, sizeof copy, &last);
+
 	if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		die_errno(PPY_EX_INSTALL, "interpreter %s", python);
+		die_errno(PPY_EX_INSTALL, "interpreter %s", path);
+	close(dir);
+	if (S_ISLNK(st.st_mode)) {
+		if (!(real = realpath(path, NULL)))
+			die_errno(PPY_EX_INSTALL, "interpreter %s", path);
+		dir = open_parent(real, 0, PPY_EX_INSTALL, "interpreter", copy, sizeof copy, &last);
+		if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			die_errno(PPY_EX_INSTALL, "interpreter %s", real);
+		close(dir);
+		free(real);
+	}
 	if (!S_ISREG(st.st_mode) || !is_root_only(&st) || !(st.st_mode & S_IXOTH))
 		die(PPY_EX_INSTALL, "interpreter %s must be a root-owned executable file, "
-		    "writable only by root", python);
-	close(dir);
+		    "writable only by root", path);
+
+	/* A virtualenv: bin/python with pyvenv.cfg one level above bin/. */
+	snprintf(venv, sizeof venv, "%s", path);
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(venv, '/');
+		if (!slash || slash == venv)
+			return;
+		*slash = '\0';
+	}
+	if (snprintf(copy, sizeof copy, "%s/pyvenv.cfg", venv) >= (int)sizeof copy)
+		die(PPY_EX_INSTALL, "interpreter path %s is too long", path);
+	if (fstatat(AT_FDCWD, copy, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		check_root_tree(venv, "virtualenv");
+}
+
+/* The boot file and the ppy_py library. Returns the boot file's path. */
+static char *check_library(void)
+{
+	struct stat st;
+	char *lib = realpath(PPY_LIBDIR, NULL), *boot;
 
 	if (!lib)
 		die_errno(PPY_EX_INSTALL, "library directory %s", PPY_LIBDIR);
-	dir = open_parent(lib, 0, PPY_EX_INSTALL, "library directory", copy, sizeof copy, &last);
-	fd = openat(dir, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0)
-		die_errno(PPY_EX_INSTALL, "library directory %s", lib);
-	if (!is_root_only(&st))
-		die(PPY_EX_INSTALL, "installation is unsafe: %s must be owned and writable "
-		    "only by root", lib);
-	check_tree(fd, lib, 0);
-	close(dir);
-	if (asprintf(boot, "%s/ppy_boot.py", lib) < 0)
+	check_root_tree(lib, "library directory");
+	if (asprintf(&boot, "%s/ppy_boot.py", lib) < 0)
 		die(PPY_EX_SYSCALL, "out of memory");
-	if (fstatat(AT_FDCWD, *boot, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
-		die(PPY_EX_INSTALL, "boot file %s is missing", *boot);
+	if (fstatat(AT_FDCWD, boot, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		die(PPY_EX_INSTALL, "boot file %s is missing", boot);
 	free(lib);
-	return python;
+	return boot;
+}
+
+/*
+ * PPY_CONF, if it exists, lists more interpreters root allows, one per line:
+ *     interpreter /srv/venvs/web/bin/python
+ * It and its directories must be root's alone. Returns how many were read.
+ */
+static size_t read_conf(char **interp)
+{
+	static char text[65536];
+	char copy[PATH_MAX], *save = NULL;
+	const char *last;
+	struct stat st;
+	size_t n = 0, line = 0;
+	ssize_t len;
+	int dir, fd;
+
+	/* No file (or no etc/ directory) is no configuration; only root can create either. */
+	if (lstat(PPY_CONF, &st) != 0 && errno == ENOENT)
+		return 0;
+	dir = open_parent(PPY_CONF, 0, PPY_EX_INSTALL, "configuration", copy, sizeof copy, &last);
+	fd = openat(dir, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dir);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		die_errno(PPY_EX_INSTALL, "configuration %s", PPY_CONF);
+	if (!S_ISREG(st.st_mode) || !is_root_only(&st))
+		die(PPY_EX_INSTALL, "configuration %s must be a file owned and writable only by "
+		    "root", PPY_CONF);
+	len = read(fd, text, sizeof text - 1);
+	if (len < 0)
+		die_errno(PPY_EX_INSTALL, "configuration %s", PPY_CONF);
+	if (len == (ssize_t)sizeof text - 1)
+		die(PPY_EX_INSTALL, "configuration %s is larger than %zu bytes", PPY_CONF,
+		    sizeof text - 2);
+	text[len] = '\0';
+	close(fd);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char word[32], path[PATH_MAX], extra;
+		line++;
+		l += strspn(l, " \t");
+		if (*l == '#' || *l == '\0')
+			continue;
+		if (sscanf(l, "%31s %4095s %c", word, path, &extra) != 2 ||
+		    strcmp(word, "interpreter") != 0 || path[0] != '/' ||
+		    n == PPY_MAX_INTERPRETERS)
+			die(PPY_EX_INSTALL, "configuration %s, line %zu: expected "
+			    "'interpreter /absolute/path'", PPY_CONF, line);
+		if (!(interp[n++] = strdup(path)))
+			die(PPY_EX_SYSCALL, "out of memory");
+	}
+	return n;
+}
+
+static int conf_allows(char **interp, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(interp[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The interpreter is chosen by the script's own first line, read from FD (the sealed
+ * copy when launching): "#!/usr/local/bin/ppy /srv/venvs/web/bin/python" selects that
+ * interpreter if PPY_CONF allows it; anything else runs the built-in one. HINT is the
+ * word the kernel passed from that line, if ppy was started through it: it must agree.
+ */
+static const char *select_interpreter(int fd, char **interp, size_t n, const char *hint)
+{
+	char buf[257], *nl, *word, *end;
+	ssize_t len = pread(fd, buf, sizeof buf - 1, 0);
+
+	if (len < 0)
+		die_errno(PPY_EX_SYSCALL, "read");
+	buf[len] = '\0';
+	word = NULL;
+	if (len >= 2 && buf[0] == '#' && buf[1] == '!') {
+		if (!(nl = memchr(buf, '\n', (size_t)len)))
+			die(PPY_EX_FILE, "its #! line is longer than %zu bytes", sizeof buf - 2);
+		*nl = '\0';
+		word = buf + 2 + strspn(buf + 2, " \t");          /* the launcher */
+		end = word + strcspn(word, " \t");
+		if (end - word >= 3 && strncmp(end - 3, "ppy", 3) == 0 &&
+		    (end - word == 3 || end[-4] == '/')) {
+			word = end + strspn(end, " \t");             /* what follows it */
+			for (end = word + strlen(word); end > word && strchr(" \t\r", end[-1]); end--)
+				;
+			*end = '\0';
+		} else {
+			word = NULL;
+		}
+	}
+	if (hint && (!word || strcmp(word, hint) != 0))
+		die(PPY_EX_FILE, "started with interpreter %s, which its #! line does not name", hint);
+	if (!word || !*word)
+		return PPY_PYTHON;
+	if (!conf_allows(interp, n, word))
+		die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow "
+		    "(add 'interpreter %s' there as root)", word, PPY_CONF, word);
+	if (!(end = strdup(word)))
+		die(PPY_EX_SYSCALL, "out of memory");
+	return end;
 }
 
 /* ---------------------------------------------------------------- the script */
@@ -825,7 +1002,10 @@ int main(int argc, char **argv, char **envp)
 	uint64_t eff, perm, inh, grant;
 	size_t nenv;
 	int check = 0, first = 1, mfd;
-	char *python, *boot;
+	char *interp[PPY_MAX_INTERPRETERS], *boot;
+	const char *python, *hint = NULL;
+	size_t nconf;
+	struct stat st;
 
 	/* Parse. Nothing after SCRIPT is ever read by ppy or by the interpreter as an option. */
 	if (argc < 1 || !argv[0])
@@ -844,13 +1024,7 @@ int main(int argc, char **argv, char **envp)
 		first = 2;
 	if (first >= argc || (check && first + 1 != argc))
 		die(PPY_EX_USAGE, "usage: ppy [--] SCRIPT [ARG...] | ppy --check SCRIPT | ppy --help");
-	arg = argv[first];
-	escape(arg, script_shown, sizeof script_shown);
-	if (arg[0] == '\0')
-		die(PPY_EX_USAGE, "empty script name");
-	if (arg[0] == '-')
-		die(PPY_EX_USAGE, "looks like an option; ppy takes no interpreter options "
-		    "(name a script called '%s' as ./%s)", script_shown, script_shown);
+	escape(argv[first], script_shown, sizeof script_shown);
 
 	/* Trust nothing the caller left: environment, fds, signals, timers, limits, tty. */
 	nenv = keep_caller_env(envp, env, 40);
@@ -866,6 +1040,26 @@ int main(int argc, char **argv, char **envp)
 	kernel_caps(&eff, &perm, &inh);
 	set_caps(perm, 0, inh, "clearing the effective set");
 
+	/* Started through "#!/usr/local/bin/ppy INTERPRETER": the kernel passes that word. */
+	nconf = read_conf(interp);
+	if (first + 1 < argc && conf_allows(interp, nconf, argv[first])) {
+		hint = argv[first++];
+	} else if (first + 1 < argc && argv[first][0] == '/' && stat(argv[first], &st) == 0 &&
+		   S_ISREG(st.st_mode) && st.st_uid == 0) {
+		/* A root-owned program where the script goes: the kernel passed the word of a
+		   "#!.../ppy INTERPRETER" line (a root-owned file is never a runnable script). */
+		escape(argv[first + 1], script_shown, sizeof script_shown);
+		die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow",
+		    argv[first], PPY_CONF);
+	}
+	arg = argv[first];
+	escape(arg, script_shown, sizeof script_shown);
+	if (arg[0] == '\0')
+		die(PPY_EX_USAGE, "empty script name");
+	if (arg[0] == '-')
+		die(PPY_EX_USAGE, "looks like an option; ppy takes no interpreter options "
+		    "(name a script called '%s' as ./%s)", script_shown, script_shown);
+
 	check_script(arg, &s);
 	grant = grantable();
 	for (unsigned c = 0; c <= last_cap; c++) {
@@ -880,21 +1074,26 @@ int main(int argc, char **argv, char **envp)
 	if ((perm & NEEDED) != NEEDED)
 		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid and cap_setpcap; "
 		    "install it with 'make install' as root");
-	python = check_install(&boot);
 	caps_text(s.caps, caps_buf, sizeof caps_buf);
 
 	if (check) {
 		char shown[PATH_MAX * 4 + 1];
+		python = select_interpreter(s.fd, interp, nconf, hint);
+		check_interpreter(python);
+		check_library();
 		escape(s.path, shown, sizeof shown);
-		printf("ppy: %s: would run %s as uid %u gid %u, no groups, with %s %s\n",
-		       script_shown, shown, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid, caps_buf,
-		       s.effective ? "permitted and effective from the start"
-				   : "permitted, raised when needed (ppy_py.raised)");
+		printf("ppy: %s: would run %s under %s as uid %u gid %u, no groups, with %s %s\n",
+		       script_shown, shown, python, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid,
+		       caps_buf, s.effective ? "permitted and effective from the start"
+					     : "permitted, raised when needed (ppy_py.raised)");
 		return 0;
 	}
 
 	/* Bind: from here on only the sealed copy of what was checked is used. */
 	mfd = snapshot(&s);
+	python = select_interpreter(mfd, interp, nconf, hint);
+	check_interpreter(python);
+	boot = check_library();
 	owner_env(s.st.st_uid, env, &nenv);
 	env[nenv++] = "PATH=" PPY_PATH;
 	env[nenv] = NULL;
@@ -931,7 +1130,7 @@ int main(int argc, char **argv, char **envp)
 		size_t i = 0;
 		if (!args)
 			die(PPY_EX_SYSCALL, "out of memory");
-		args[i++] = python;
+		args[i++] = (char *)python;
 		args[i++] = "-I";   /* isolated: no PYTHON* variables, no user site, no script dir */
 		args[i++] = "-B";   /* write no bytecode anywhere */
 		args[i++] = "--";

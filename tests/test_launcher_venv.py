@@ -1,0 +1,166 @@
+"""Interpreters beyond the built-in one: a root-owned virtualenv allowed in PREFIX/etc/ppy.conf,
+selected by the script's own #! line."""
+import os
+import subprocess
+import textwrap
+
+import pytest
+
+from ppytest import (EX_FILE, EX_INSTALL, OWNER, PYTHON, RAN, Install, caps_mask, refused,
+                     run, status_caps)
+
+pytestmark = pytest.mark.root
+
+APP = textwrap.dedent(
+    """
+    import http.server, json, sys, threading, urllib.request
+    import greeting, ppy_py
+
+    class Hello(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = greeting.hello().encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+        def log_message(self, *args):
+            pass
+
+    with ppy_py.raised("net_bind_service"):
+        server = http.server.HTTPServer(("127.0.0.1", 80), Hello)
+    threading.Thread(target=server.handle_request, daemon=True).start()
+    reply = urllib.request.urlopen("http://127.0.0.1:80/", timeout=10).read().decode()
+    caps = [l.split()[1] for l in open("/proc/self/status") if l.startswith(("CapPrm", "CapEff"))]
+    print(json.dumps({"reply": reply, "prefix": sys.prefix, "caps": caps,
+                      "greeting": greeting.__file__}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def venv_inst():
+    inst = Install()
+    venv = os.path.join(inst.base, "venv")
+    # --system-site-packages: ppy_py needs cffi's backend (Debian python3-cffi-backend)
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", "--system-site-packages", venv],
+                   check=True)
+    site = subprocess.run([os.path.join(venv, "bin", "python"), "-c",
+                           "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(site, "greeting.py"), "w") as f:
+        f.write("def hello():\n    return 'hello from the venv'\n")
+    inst.venv = venv
+    inst.venv_python = os.path.join(venv, "bin", "python")
+    inst.greeting = os.path.join(site, "greeting.py")
+    inst.conf = os.path.join(inst.prefix, "etc", "ppy.conf")
+    os.makedirs(os.path.dirname(inst.conf), 0o755, exist_ok=True)
+    write_conf(inst, f"# interpreters ppy scripts may ask for\ninterpreter {inst.venv_python}\n")
+    yield inst
+    inst.remove()
+
+
+def write_conf(inst, text):
+    with open(inst.conf, "w") as f:
+        f.write(text)
+    os.chmod(inst.conf, 0o644)
+
+
+def venv_script(inst, body=APP, interpreter=None):
+    path = inst.script(body, shebang=False)
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:     # rewriting strips the xattr: set it again
+        f.write(f"#!{inst.ppy} {interpreter or inst.venv_python}\n" + text)
+    subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
+    return path
+
+
+def app_result(proc):
+    import json
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == RAN
+    return json.loads(lines[1])
+
+
+def test_app_with_a_venv_dependency_serves_port_80(venv_inst):
+    path = venv_script(venv_inst)
+    res = app_result(run([path]))              # through the #! line: the kernel passes the venv
+    assert res["reply"] == "hello from the venv"
+    assert res["prefix"] == venv_inst.venv
+    assert res["greeting"] == venv_inst.greeting
+    assert [int(c, 16) for c in res["caps"]] == [caps_mask(10), 0]
+
+
+def test_ppy_on_the_command_line_takes_the_interpreter_from_the_script(venv_inst):
+    res = app_result(run([venv_inst.ppy, venv_script(venv_inst)]))
+    assert res["prefix"] == venv_inst.venv
+
+
+def test_check_names_the_interpreter(venv_inst):
+    proc = run([venv_inst.ppy, "--check", venv_script(venv_inst)])
+    assert proc.returncode == 0, proc.stderr
+    assert f"under {venv_inst.venv_python}" in proc.stdout
+
+
+def test_interpreter_not_in_the_config_is_refused(venv_inst):
+    path = venv_script(venv_inst, interpreter="/usr/bin/python3.11")
+    refused(run([path]), EX_FILE, "/usr/bin/python3.11", "does not allow")
+
+
+def test_caller_cannot_pick_the_interpreter_for_a_script(venv_inst):
+    """A script whose #! line names no interpreter runs only under the built-in one."""
+    plain = venv_inst.script("import sys\nprint(sys.prefix)\n")
+    ok = run([venv_inst.ppy, plain])
+    assert ok.returncode == 0 and ok.stdout.splitlines()[1] != venv_inst.venv
+    refused(run([venv_inst.ppy, venv_inst.venv_python, plain]), EX_FILE, "does not name")
+
+
+def test_group_writable_config_is_refused(venv_inst):
+    os.chmod(venv_inst.conf, 0o664)
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "ppy.conf", "root")
+    finally:
+        os.chmod(venv_inst.conf, 0o644)
+
+
+def test_config_owned_by_another_user_is_refused(venv_inst):
+    os.chown(venv_inst.conf, OWNER, 0)
+    try:
+        refused(run([venv_inst.ppy, venv_script(venv_inst)]), EX_INSTALL, "ppy.conf")
+    finally:
+        os.chown(venv_inst.conf, 0, 0)
+
+
+def test_bad_config_line_is_refused_with_its_number(venv_inst):
+    write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\nallow everything\n")
+    try:
+        refused(run([venv_inst.ppy, venv_script(venv_inst)]), EX_INSTALL, "line 2")
+    finally:
+        write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\n")
+
+
+def test_writable_file_in_the_venv_is_refused(venv_inst):
+    os.chmod(venv_inst.greeting, 0o666)
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "greeting.py")
+    finally:
+        os.chmod(venv_inst.greeting, 0o644)
+
+
+def test_venv_owned_by_a_user_is_refused(venv_inst):
+    os.chown(venv_inst.greeting, OWNER, OWNER)
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "greeting.py")
+    finally:
+        os.chown(venv_inst.greeting, 0, 0)
+
+
+def test_symlink_out_of_the_venv_to_a_writable_place_is_refused(venv_inst, tmp_path):
+    planted = tmp_path / "evil.py"      # under /tmp: world-writable ancestors
+    planted.write_text("print('EVIL')\n")
+    link = os.path.join(os.path.dirname(venv_inst.greeting), "evil.py")
+    os.symlink(str(planted), link)
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "symlink", "evil.py")
+    finally:
+        os.unlink(link)
