@@ -40,7 +40,7 @@ EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))
 TEST_VENV := .venv
 TEST_PYTHON ?= $(TEST_VENV)/bin/python
 
-.PHONY: all ext install uninstall test deps demo clean FORCE
+.PHONY: all ext install uninstall test deps demo deb clean FORCE
 
 all: wrapper/ppy ext
 
@@ -64,7 +64,7 @@ install: all
 	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/ppy_boot.py
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
-	$(PYTHON) -m compileall -q $(DESTDIR)$(LIBDIR)/python
+	$(PYTHON) -m compileall -q -d $(LIBDIR)/python $(DESTDIR)$(LIBDIR)/python
 	@if [ -z "$(NO_SETCAP)" ]; then \
 		echo "setcap $(FILECAPS) $(DESTDIR)$(BINDIR)/ppy"; \
 		setcap '$(FILECAPS)' $(DESTDIR)$(BINDIR)/ppy; \
@@ -92,6 +92,18 @@ test: all $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin
 
 demo: all
 	PYTHON=$(PYTHON) sh demo/demo.sh
+
+# A Debian package for /usr; its postinst sets ppy's file capabilities.
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB      = build/ppy_$(VERSION)_$(DEB_ARCH).deb
+deb:
+	rm -rf build/deb
+	$(MAKE) install DESTDIR=$(CURDIR)/build/deb PREFIX=/usr NO_SETCAP=1 PYTHON=/usr/bin/python3
+	install -d -m 0755 build/deb/DEBIAN
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' packaging/deb/control.in \
+		> build/deb/DEBIAN/control
+	install -m 0755 packaging/deb/postinst build/deb/DEBIAN/postinst
+	dpkg-deb --root-owner-group --build build/deb $(DEB)
 
 clean:
 	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so ppy_py/.built-*
