@@ -1,0 +1,126 @@
+"""ppy_py: Linux capabilities for Python, over libcap-ng (cffi API mode).
+
+Read and change the capability sets of the calling thread, hold a capability
+only while it is needed, drop privileges from root keeping a few
+capabilities, and read or write file capabilities::
+
+    import ppy_py
+    with ppy_py.raised("net_bind_service"):
+        sock.bind(("0.0.0.0", 80))
+
+Capabilities are accepted everywhere as ``Cap``, a name in any spelling
+(``"net_raw"``, ``"CAP_NET_RAW"``) or a number up to the running kernel's
+cap_last_cap.  Refusals raise ``CapabilityError`` (an ``OSError``); bad input
+raises ``ValueError``/``TypeError`` before anything changes.
+
+Importing ppy_py starts no process and loads only ``Cap`` and ``CapSet``;
+the compiled ``_capng`` module, the exceptions and the rest are loaded on
+first use of a name that needs them (PEP 562), so a program pays only for
+what it uses.
+"""
+
+from ._caps import LAST_CAP, Cap, CapSet
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._errors import (
+        CapabilityError,
+        CapabilityNotFoundError,
+        CapabilityPermissionError,
+        ThreadedCredentialError,
+    )
+    from ._process import (
+        SecurebitsControl,
+        child_subreaper,
+        dumpable,
+        keep_caps,
+        no_new_privs,
+        pdeathsig,
+        process_name,
+        securebits,
+        set_child_subreaper,
+        set_dumpable,
+        set_keep_caps,
+        set_no_new_privs,
+        set_pdeathsig,
+        set_process_name,
+    )
+    from ._securebits import Securebits
+    from ._state import (
+        Ambient,
+        CapState,
+        ambient,
+        clear_inheritable,
+        current,
+        drop_bounding,
+        drop_caps,
+        limit_caps,
+        lower_caps,
+        raise_caps,
+        raised,
+        requires,
+    )
+
+__version__ = "0.1.0"
+
+#: The running kernel's highest capability number (/proc/sys/kernel/cap_last_cap).
+cap_last_cap = LAST_CAP
+
+# name -> submodule that defines it, imported on first access (PEP 562).
+_LAZY = {
+    "CapabilityError": "_errors",
+    "CapabilityNotFoundError": "_errors",
+    "CapabilityPermissionError": "_errors",
+    "ThreadedCredentialError": "_errors",
+    "Ambient": "_state",
+    "CapState": "_state",
+    "ambient": "_state",
+    "clear_inheritable": "_state",
+    "current": "_state",
+    "drop_bounding": "_state",
+    "drop_caps": "_state",
+    "limit_caps": "_state",
+    "lower_caps": "_state",
+    "raise_caps": "_state",
+    "raised": "_state",
+    "requires": "_state",
+    "SecurebitsControl": "_process",
+    "child_subreaper": "_process",
+    "dumpable": "_process",
+    "keep_caps": "_process",
+    "no_new_privs": "_process",
+    "pdeathsig": "_process",
+    "process_name": "_process",
+    "securebits": "_process",
+    "set_child_subreaper": "_process",
+    "set_dumpable": "_process",
+    "set_keep_caps": "_process",
+    "set_no_new_privs": "_process",
+    "set_pdeathsig": "_process",
+    "set_process_name": "_process",
+    "Securebits": "_securebits",
+}
+
+__all__ = sorted(
+    [
+        "Cap",
+        "CapSet",
+        "__version__",
+        "cap_last_cap",
+    ]
+    + list(_LAZY)
+)
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError("module 'ppy_py' has no attribute %r" % name)
+    module = __import__("ppy_py." + module_name, fromlist=[name])
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
