@@ -93,6 +93,12 @@ test: all $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin
 demo: all
 	PYTHON=$(PYTHON) sh demo/demo.sh
 
+# As root: ppy against python3 -I, setpriv, capsh, runuser, sudo; ppy_py against python-prctl,
+# pyprctl, capng and C. Prints and writes bench/results.md. BENCH_ARGS=--quick: about a minute.
+.PHONY: bench
+bench:
+	$(PYTHON) bench/bench.py $(BENCH_ARGS)
+
 # A Debian package for /usr; its postinst sets ppy's file capabilities.
 DEB_ARCH = $(shell dpkg --print-architecture)
 DEB      = build/ppy_$(VERSION)_$(DEB_ARCH).deb
