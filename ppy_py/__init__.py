@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         CapabilityPermissionError,
         ThreadedCredentialError,
     )
+    from ._filecaps import FileCaps, clear_file_caps, file_caps, set_file_caps
+    from ._privileges import drop_privileges, thread_count
     from ._process import (
         SecurebitsControl,
         child_subreaper,
@@ -99,17 +101,58 @@ _LAZY = {
     "set_pdeathsig": "_process",
     "set_process_name": "_process",
     "Securebits": "_securebits",
+    "FileCaps": "_filecaps",
+    "clear_file_caps": "_filecaps",
+    "file_caps": "_filecaps",
+    "set_file_caps": "_filecaps",
+    "drop_privileges": "_privileges",
+    "thread_count": "_privileges",
 }
 
-__all__ = sorted(
-    [
-        "Cap",
-        "CapSet",
-        "__version__",
-        "cap_last_cap",
-    ]
-    + list(_LAZY)
-)
+# Literal, so type checkers see what is exported.
+__all__ = [
+    "Ambient",
+    "Cap",
+    "CapSet",
+    "CapState",
+    "CapabilityError",
+    "CapabilityNotFoundError",
+    "CapabilityPermissionError",
+    "FileCaps",
+    "Securebits",
+    "SecurebitsControl",
+    "ThreadedCredentialError",
+    "__version__",
+    "ambient",
+    "cap_last_cap",
+    "child_subreaper",
+    "clear_file_caps",
+    "clear_inheritable",
+    "current",
+    "drop_bounding",
+    "drop_caps",
+    "drop_privileges",
+    "dumpable",
+    "file_caps",
+    "keep_caps",
+    "limit_caps",
+    "lower_caps",
+    "no_new_privs",
+    "pdeathsig",
+    "process_name",
+    "raise_caps",
+    "raised",
+    "requires",
+    "securebits",
+    "set_child_subreaper",
+    "set_dumpable",
+    "set_file_caps",
+    "set_keep_caps",
+    "set_no_new_privs",
+    "set_pdeathsig",
+    "set_process_name",
+    "thread_count",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -9,7 +9,6 @@ subreaper are per thread too in the kernel, but inherited by new threads and
 children as documented in prctl(2).
 """
 
-import _signal
 import errno as _errno
 
 from ._capng import ffi, lib
@@ -110,7 +109,7 @@ def process_name() -> str:
     """PR_GET_NAME: the calling thread's name (``comm``, at most 15 bytes)."""
     buf = ffi.new("char[16]")
     _prctl("read the name (PR_GET_NAME)", lib.PR_GET_NAME, int(ffi.cast("unsigned long", buf)))
-    return ffi.string(buf).decode("utf-8", "surrogateescape")
+    return str(ffi.string(buf).decode("utf-8", "surrogateescape"))
 
 
 def set_process_name(name: "str | bytes") -> None:
@@ -146,7 +145,9 @@ def set_pdeathsig(sig: int) -> None:
     Cleared by the kernel on execve() of a setuid/file-capable program and
     when credentials change.
     """
-    if isinstance(sig, bool) or not isinstance(sig, int) or not 0 <= sig < _signal.NSIG:
+    import signal  # here, not at import: it loads enum
+
+    if isinstance(sig, bool) or not isinstance(sig, int) or not 0 <= sig < signal.NSIG:
         raise ValueError("not a signal number: %r" % (sig,))
     _prctl("set pdeathsig (PR_SET_PDEATHSIG)", lib.PR_SET_PDEATHSIG, int(sig))
     _check("set pdeathsig", pdeathsig(), int(sig))

@@ -14,7 +14,7 @@ import shutil
 import sys
 import sysconfig
 
-from cffi import FFI
+from cffi import FFI  # type: ignore[import-untyped]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
