@@ -72,3 +72,33 @@ print(json.dumps(errors))
     assert out[1][0] == "ValueError" and "did you mean 'net_bind_service'" in out[1][1]
     assert out[2] == ["CapabilityPermissionError",
                       "cannot raise CAP_NET_RAW in ambient: not in the permitted and inheritable sets"]
+
+
+@pytest.mark.root
+def test_the_whole_api_starts_no_process():
+    # Import and use of every area: zero process-starting audit events, no ctypes.
+    code = lib_helpers.STATUS_SNIPPET + """
+import sys, tempfile
+events = []
+sys.addaudithook(lambda ev, args: events.append(ev) if ev in (
+    "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+    "os.forkpty", "ctypes.dlopen") else None)
+import ppy_py
+st = ppy_py.current(); str(st.securebits); st.to_text()
+ppy_py.CapState.for_pid(1)
+with ppy_py.raised("net_bind_service"):
+    pass
+ppy_py.ambient.get(); ppy_py.securebits.get(); ppy_py.no_new_privs(); ppy_py.process_name()
+with tempfile.NamedTemporaryFile(dir="/tmp") as f:
+    ppy_py.set_file_caps(f.name, ["net_raw"], rootid=1000)
+    ppy_py.file_caps(f.name).to_text()
+    ppy_py.clear_file_caps(f.name)
+try:
+    ppy_py.Cap.parse("net_rwa")
+except ValueError:
+    pass
+ppy_py.drop_privileges("nobody", keep=["net_bind_service"], ambient=True)
+print(json.dumps({"events": events, "ctypes": "ctypes" in sys.modules, "uid": status()["Uid"]}))
+"""
+    out = lib_helpers.run_python(code)
+    assert out == {"events": [], "ctypes": False, "uid": [65534] * 4}

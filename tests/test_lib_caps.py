@@ -175,3 +175,45 @@ print(json.dumps({"events": events, "loaded": loaded}))
     assert "ctypes" not in out["loaded"]
     for heavy in ("enum", "typing", "functools", "collections", "ctypes.util", "subprocess", "_cffi_backend"):
         assert heavy not in out["loaded"], out["loaded"]
+
+
+_FAKE_LAST_CAP = """
+import json, os, tempfile
+fake = tempfile.NamedTemporaryFile("w", delete=False)
+fake.write("%d\\n")
+fake.close()
+real_open = os.open
+os.open = lambda path, *a, **k: real_open(fake.name if path == "/proc/sys/kernel/cap_last_cap" else path, *a, **k)
+import ppy_py
+from ppy_py import Cap, CapSet
+os.open = real_open
+os.unlink(fake.name)
+out = {"last": ppy_py.cap_last_cap, "all": len(Cap.all()), "has_cr": hasattr(Cap, "CHECKPOINT_RESTORE")}
+for probe in ("checkpoint_restore", 40, "cap_41", 41, 42, "cap_42"):
+    try:
+        cap = Cap.parse(probe)
+        out[str(probe)] = [int(cap), str(cap), cap.name, cap.macro, repr(cap)]
+    except ValueError as e:
+        out[str(probe)] = str(e)
+out["set"] = str(CapSet.all() - CapSet(range(min(40, ppy_py.cap_last_cap + 1))))
+print(json.dumps(out))
+"""
+
+
+def test_a_newer_kernel_gets_numbered_caps():
+    # The kernel's cap_last_cap decides, not our name table: pretend it is 41.
+    out = lib_helpers.run_python(_FAKE_LAST_CAP % 41)
+    assert out["last"] == 41 and out["all"] == 42 and out["has_cr"]
+    assert out["cap_41"] == out["41"] == [41, "cap_41", "41", "CAP_41", "Cap(41)"]
+    assert "above the running kernel's cap_last_cap (41)" in out["42"]
+    assert out["set"] == "cap_checkpoint_restore,cap_41"
+
+
+def test_an_older_kernel_refuses_newer_caps():
+    out = lib_helpers.run_python(_FAKE_LAST_CAP % 37)
+    assert out["last"] == 37 and out["all"] == 38 and not out["has_cr"]
+    assert out["checkpoint_restore"] == (
+        "capability 'checkpoint_restore' (number 40) is not supported by the running kernel "
+        "(cap_last_cap = 37)")
+    assert "above the running kernel's cap_last_cap (37)" in out["40"]
+    assert out["set"] == ""
