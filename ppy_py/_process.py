@@ -13,8 +13,7 @@ import errno as _errno
 
 from ._capng import ffi, lib
 from ._caps import Cap
-from ._errors import capability_error, errno_text
-from ._state import _capget
+from ._state import _capget, capability_error, errno_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
