@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., Any])
 
 
-
 # The exceptions module is imported only when an error is built: a capped
 # script that never fails never loads it (about 0.2 ms of start-up).
 def capability_error(

@@ -9,7 +9,6 @@ import threading
 
 import pytest
 
-import lib_helpers
 from lib_helpers import bit, in_child, status
 import ppy_py
 from ppy_py import Cap
