@@ -116,6 +116,27 @@ def ms(ns):
     return ns / 1e6
 
 
+def delta_ci(v, base, resamples=400):
+    """95% bootstrap interval of median(v) - median(base), resampling whole rounds (sample i
+    of both lists comes from the same interleaved round)."""
+    a, b = v.ns, base.ns
+    n = min(len(a), len(b))
+    if n < 5:
+        return float("nan"), float("nan")
+    rnd = random.Random(1)
+    ds = []
+    for _ in range(resamples):
+        idx = [rnd.randrange(n) for _ in range(n)]
+        ds.append(med([a[i] for i in idx]) - med([b[i] for i in idx]))
+    ds.sort()
+    return ds[int(0.025 * resamples)], ds[int(0.975 * resamples) - 1]
+
+
+def fmt_delta(v, base):
+    lo, hi = delta_ci(v, base)
+    return "%+.2f [%+.2f, %+.2f]" % (ms(v.median_ - base.median_), ms(lo), ms(hi))
+
+
 # ----------------------------------------------------------------------------- set-up
 
 def ensure_debs():
@@ -410,11 +431,15 @@ def scale_variants(s, arg_max):
                           exp_hello(CALLER, n), "args", nargs=n, arglen=ARGLEN))
         vs.append(Variant("args:%d:ppy" % n, n, "caller", [s.ppy, s.hello],
                           exp_hello(OWNER, n), "args", nargs=n, arglen=ARGLEN))
+        vs.append(Variant("args:%d:true" % n, n, "caller", ["/bin/true"], "", "args",
+                          nargs=n, arglen=ARGLEN))
     for n in count_points(arg_max):
         vs.append(Variant("env:%d:baseline" % n, n, "caller", [PYTHON, "-I", s.hello],
                           exp_hello(CALLER), "env", nenv=n, envlen=ARGLEN))
         vs.append(Variant("env:%d:ppy" % n, n, "caller", [s.ppy, s.hello],
                           exp_hello(OWNER), "env", nenv=n, envlen=ARGLEN))
+        vs.append(Variant("env:%d:true" % n, n, "caller", ["/bin/true"], "", "env",
+                          nenv=n, envlen=ARGLEN))
     return vs
 
 
@@ -424,7 +449,7 @@ def scale_reps(vs, reps):
     for v in vs:
         if v.group == "size":
             size = int(v.key.split(":")[1])
-            out[v.key] = max(3, reps // {1 << 20: 3, 10 << 20: 8}.get(size, 1))
+            out[v.key] = max(5, reps // {1 << 20: 3, 10 << 20: 8}.get(size, 1))
         else:
             out[v.key] = reps
     return out
@@ -584,7 +609,8 @@ def launcher_report(rep, vs, negatives, goals):
     by = {v.key: v for v in vs}
     rep.add("## Launcher", "",
             "Median wall time of one launch (spawn to exit, as seen by the runner), its ratio "
-            "to the baseline of the same script, and the difference. `hello`: prints one "
+            "to the baseline of the same script, and the difference of the medians with a "
+            "95%% bootstrap interval (resampling whole rounds). `hello`: prints one "
             "line; `port 80`: imports ppy_py, binds %s:80 (SO_REUSEADDR) inside "
             "`ppy_py.raised(\"net_bind_service\")`, closes. Scripts are owned by uid %d, mode "
             "0755, `%s=p`; the caller is uid %d (`%s`). ppy runs the script as its owner; "
@@ -603,10 +629,10 @@ def launcher_report(rep, vs, negatives, goals):
                 continue
             row += ["%s [%s–%s]" % (fmt_ms(v.median_), fmt_ms(v.q1_), fmt_ms(v.q3_)),
                     "%.3f" % (v.median_ / base.median_),
-                    "%+.2f" % ms(v.median_ - base.median_)]
+                    fmt_delta(v, base)]
         rows.append(row)
-    rep.table(["variant", "started by", "hello ms [IQR]", "× baseline", "Δ ms",
-               "port 80 ms [IQR]", "× baseline", "Δ ms"], rows)
+    rep.table(["variant", "started by", "hello ms [IQR]", "× baseline", "Δ ms [95% interval]",
+               "port 80 ms [IQR]", "× baseline", "Δ ms [95% interval]"], rows)
     rep.add("Reference rows, timed in the same interleaving:", "")
     rows = []
     for key in ("ref:true-root", "ref:true-caller", "ref:true-amb", "ref:check",
@@ -635,7 +661,9 @@ def launcher_report(rep, vs, negatives, goals):
             ratio = v.median_ / base
             goals.append(("launcher %s: `%s` adds ≤ 5%% to the baseline" % (group, v.label),
                           ratio <= 1.05, "×%.3f, %+.2f ms (baseline %.2f ms; 5%% = %.2f ms)" %
-                          (ratio, ms(v.median_ - base), ms(base), ms(base) * 0.05)))
+                          (ratio, ms(v.median_ - base), ms(base), ms(base) * 0.05) +
+                          "; 95%% interval of the difference %+.2f..%+.2f ms" %
+                          tuple(ms(x) for x in delta_ci(v, by[group + ":baseline"]))))
         alts = [by[group + ":" + n] for n in ("setpriv", "capsh", "runuser", "sudo")
                 if group + ":" + n in by]
         v = by[group + ":ppy"]
@@ -661,9 +689,13 @@ def scale_report(rep, vs, arg_max):
         rows = []
         for k in keys:
             b, p = by["%s:%d:baseline" % (group, k)], by["%s:%d:ppy" % (group, k)]
+            t = by.get("%s:%d:true" % (group, k))
             rows.append([b.label, b.n_, fmt_ms(b.median_), fmt_ms(p.median_),
-                         "%+.2f" % ms(p.median_ - b.median_), "%.3f" % (p.median_ / b.median_)])
-        rep.table([head, "runs", "baseline ms", "ppy ms", "Δ ms", "× baseline"], rows)
+                         fmt_delta(p, b), "%.3f" % (p.median_ / b.median_)] +
+                        ([fmt_ms(t.median_)] if t else []))
+        rep.table([head, "runs", "baseline ms", "ppy ms", "Δ ms [95% interval]", "× baseline"] +
+                  (["/bin/true, same " + head.split()[-1] + ", ms"] if group != "size" else []),
+                  rows)
     def extra(size):
         return by["size:%d:ppy" % size].median_ - by["size:%d:baseline" % size].median_
 
@@ -678,6 +710,26 @@ def scale_report(rep, vs, arg_max):
             "10 MiB (reading, tokenising and compiling)."
             % (ms(k), ms(m1), ms(m10), ms(m1 - k) / (1023 / 1024), ms(m10 - m1) / 9,
                ms(base(10 << 20) - base(1 << 20)) / 9), "")
+    pts = count_points(arg_max)
+    mid, top = pts[-2], pts[-1]
+    for group, what in (("args", "arguments"), ("env", "environment variables")):
+        def d(n, g=group):
+            return by["%s:%d:ppy" % (g, n)].median_ - by["%s:%d:baseline" % (g, n)].median_
+
+        def t(n, g=group):
+            return by["%s:%d:true" % (g, n)].median_
+
+        rep.add("Growth with %s: ppy's extra time goes from %+.2f ms (none) to %+.2f ms "
+                "(%d) and %+.2f ms (%d): %+.1f µs per 1000 up to %d and %+.1f µs per 1000 "
+                "beyond (a quadratic scan would make the second slope several times the "
+                "first). One exec of /bin/true with the same %s grows %.1f µs per 1000."
+                % (what, ms(d(0)), ms(d(mid)), mid, ms(d(top)), top,
+                   (d(mid) - d(0)) / mid * 1000 / 1e3, mid, (d(top) - d(mid)) / (top - mid) *
+                   1000 / 1e3, what, (t(top) - t(0)) / top * 1000 / 1e3), "")
+    rep.add("ppy's arguments are copied by two execs (ppy's own, then the interpreter's), the "
+            "baseline's by one, so ppy's extra time grows by about one /bin/true exec's copy; "
+            "its environment is copied once (ppy's exec) and dropped, while the baseline's "
+            "interpreter copies all of it into os.environ, so ppy ends up cheaper there.", "")
 
 
 def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
@@ -692,11 +744,10 @@ def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
     rows = []
     for lib in PYLIBS:
         i, r = by["imp:%s:import" % lib], by["imp:%s:ready" % lib]
-        rows.append([lib, "%+.2f" % ms(i.median_ - base.median_),
-                     "%d" % itime.get("%s:import" % lib, 0),
-                     "%+.2f" % ms(r.median_ - base.median_), "%d" % itime.get("%s:ready" % lib, 0)])
-    rep.table(["library", "import, added ms", "-X importtime µs", "import + current(), "
-               "added ms", "-X importtime µs"], rows)
+        rows.append([lib, fmt_delta(i, base), "%d" % itime.get("%s:import" % lib, 0),
+                     fmt_delta(r, base), "%d" % itime.get("%s:ready" % lib, 0)])
+    rep.table(["library", "import, added ms [95% interval]", "-X importtime µs",
+               "import + current(), added ms [95% interval]", "-X importtime µs"], rows)
 
     rep.add("### Throughput", "",
             "Nanoseconds per operation, median over runs × batches (each run a fresh process "
@@ -780,7 +831,13 @@ def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
                    "earlier (%s µs in C through libcap-ng). ppy_py = %.2f× its own C floor."
                    % (fmt_us(thr.get("c:toggle-rmw", 0)), fmt_us(thr.get("c:toggle-capset", 0)),
                       fmt_us(thr.get("c:toggle-capng", 0)),
-                      t / thr["c:toggle-rmw"] if thr.get("c:toggle-rmw") else float("nan")))
+                      t / thr["c:toggle-rmw"] if thr.get("c:toggle-rmw") else float("nan")) +
+                   (" Inside ppy_py: the cffi call alone (mask precomputed) takes %s µs, "
+                    "`raise_caps(Cap.NET_BIND_SERVICE)` %s µs, `raise_caps(\"net_bind_service\")` "
+                    "%s µs: the rest is parsing the argument and building the returned CapSet."
+                    % (fmt_us(thr["ppy_py:diag-toggle-raw"]), fmt_us(thr["ppy_py:diag-toggle-cap"]),
+                       fmt_us(t)) if "ppy_py:diag-toggle-raw" in thr and
+                    "ppy_py:diag-toggle-cap" in thr else ""))
     c = val("ppy_py", "current")
     if c is not None and any((val(l, "current") or 1e18) <= c for l in PYLIBS[1:]):
         why.append("current(): ppy_py returns the whole state (effective, permitted, "
@@ -789,7 +846,10 @@ def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
                    "%s µs for the single capget that pyprctl's CapState.get_current() makes (it "
                    "reads E/P/I only). ppy_py = %.2f× its own C floor."
                    % (fmt_us(thr.get("c:current-full", 0)), fmt_us(thr.get("c:current-capget", 0)),
-                      c / thr["c:current-full"] if thr.get("c:current-full") else float("nan")))
+                      c / thr["c:current-full"] if thr.get("c:current-full") else float("nan")) +
+                   (" Inside ppy_py: the C helper alone (`ppy_read_state`) takes %s µs; building "
+                    "the CapState object the rest." % fmt_us(thr["ppy_py:diag-current-raw"])
+                    if "ppy_py:diag-current-raw" in thr else ""))
     if why:
         rep.add("Where ppy_py's time goes where it is not the fastest:", "",
                 *["- " + w for w in why], "")

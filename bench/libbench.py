@@ -59,6 +59,38 @@ def lib_ppy_py(script):
         return CAP in {int(c) for c in s.permitted}
 
     ops = {"toggle": (up, down), "scoped": scoped, "current": (current, check_current)}
+
+    # Diagnostics (where the time goes): the same change given a Cap instead of a name, and
+    # the cffi calls alone under the public API (private names: skipped if they change).
+    cap = ppy_py.Cap.NET_BIND_SERVICE
+
+    def up_cap():
+        raise_caps(cap)
+
+    def down_cap():
+        lower_caps(cap)
+
+    ops["diag-toggle-cap"] = (up_cap, down_cap)
+    try:
+        from ppy_py import _state
+
+        mask, raw_up, raw_down = 1 << CAP, _state._raise, _state._lower
+        ffi, lib, last = _state.ffi, _state.lib, _state.LAST_CAP
+        st = ffi.new("struct ppy_state *")
+
+        def up_raw():
+            raw_up(mask)
+
+        def down_raw():
+            raw_down(mask)
+
+        def current_raw():
+            return lib.ppy_read_state(st, last)
+
+        ops["diag-toggle-raw"] = (up_raw, down_raw)
+        ops["diag-current-raw"] = (current_raw, lambda rc: rc == 0 and (st.permitted >> CAP) & 1)
+    except (ImportError, AttributeError) as e:
+        ops["diag-toggle-raw"] = ops["diag-current-raw"] = "private names changed: %s" % e
     try:
         file_caps = ppy_py.file_caps
     except (AttributeError, ImportError) as e:
@@ -229,13 +261,14 @@ def main():
     batches, target_ns = int(batches), int(float(target_ms) * 1e6)
     ops = LIBS[lib](script)
     result = {}
-    for name in ("toggle", "scoped", "current", "file"):
+    names = ["toggle", "scoped", "current", "file"] + sorted(k for k in ops if k.startswith("diag-"))
+    for name in names:
         op = ops.get(name, "-")
         if isinstance(op, str):
             result[name] = op
             continue
         try:
-            if name == "toggle":
+            if name.endswith("toggle") or "-toggle-" in name:
                 up, down = op
                 down()
                 if cap_eff():
