@@ -71,12 +71,12 @@ check-faults: all
 	$(ROBUST_PY) -m pytest -q -ra -s $(ROBUST)/test_robust_faults.py
 
 check-sanitize: all
-	PPY_TEST_VARIANT=asan $(ROBUST_PY) -m pytest -q -ra -p robust_variant \
-		--rootdir=. -o pythonpath=$(ROBUST) $(LAUNCHER_TESTS)
+	PPY_TEST_VARIANT=asan PYTHONPATH=$(ROBUST) $(ROBUST_PY) -m pytest -q -ra \
+		-p robust_variant $(LAUNCHER_TESTS)
 
 check-valgrind: all
-	PPY_TEST_VARIANT=valgrind $(ROBUST_PY) -m pytest -q -ra -p robust_variant \
-		--rootdir=. -o pythonpath=$(ROBUST) $(LAUNCHER_TESTS)
+	PPY_TEST_VARIANT=valgrind PYTHONPATH=$(ROBUST) $(ROBUST_PY) -m pytest -q -ra \
+		-p robust_variant $(LAUNCHER_TESTS)
 
 fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(VARIANTS)/fuzz/fuzz_$(t))
 
@@ -97,7 +97,7 @@ fuzz: fuzz-build
 			-artifact_prefix=build/fuzz/crash-$$t/ -print_final_stats=1 \
 			build/fuzz/corpus-$$t fuzz/corpus/$$t > build/fuzz/log-$$t.txt 2>&1 \
 			|| { tail -40 build/fuzz/log-$$t.txt; echo "fuzz: $$t crashed; see build/fuzz/crash-$$t"; exit 1; }; \
-		$(ROBUST_PY) $(ROBUST)/fuzz_summary.py $$t build/fuzz/log-$$t.txt | tee -a build/fuzz/summary.txt; \
+		$(ROBUST_PY) $(ROBUST)/fuzz_summary.py $$t build/fuzz/log-$$t.txt $(FUZZ_SECONDS) | tee -a build/fuzz/summary.txt; \
 	done
 
 check-load: all

@@ -1,0 +1,220 @@
+"""pytest plugin: run the launcher test suite against an instrumented ppy.
+
+Loaded with `-p robust_variant` (tests/robustness on PYTHONPATH) by `make check-sanitize`
+(PPY_TEST_VARIANT=asan) and `make check-valgrind` (PPY_TEST_VARIANT=valgrind). The test
+files themselves are unchanged: this plugin wraps ppytest.Install so that, right after the
+usual `make install PREFIX=...`, bin/ppy is replaced, and points test_launcher_cli's PPY
+at a variant built with the default settings.
+
+asan      bin/ppy is ppy built with -fsanitize=address,undefined (make VARIANT=asan
+          variant, same PREFIX/PYTHON/GRANTABLE), given the same file capabilities as the
+          real one. ASan and UBSan run fine in secure-execution mode; their options are
+          compiled in (tests/robustness/sanitize_opts.c): any report ends ppy with status
+          99 and is written to INSTALL/san/, which must be empty at the end.
+valgrind  bin/ppy is a /bin/sh wrapper that runs the real ppy under valgrind memcheck
+          (--trace-children=no: the interpreter ppy execs runs natively). For callers other
+          than root to get ppy's capabilities, a private copy of the memcheck tool carries
+          ppy's file capabilities; an ACL lets only the test uids (CALLER, OWNER, 65534)
+          execute it, and it is deleted with the install. Valgrind gives its guest
+          AT_SECURE=0, so tests/robustness/vgshim.c is preloaded (it zeroes capget's
+          output buffer, which valgrind 3.19 under-reports as written). Each launch
+          writes INSTALL/vglog/vg.PID; any error in one fails the session.
+
+What cannot run under a variant is deselected below, each with its reason, and listed in
+the terminal summary.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+VARIANT = os.environ.get("PPY_TEST_VARIANT", "")
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+
+# Tests a variant cannot run meaningfully: (variant, test name substring) -> reason.
+SKIP = {
+    ("valgrind", "test_argc_zero_is_refused"):
+        "the wrapper is a #! script: the kernel gives it argv[0], so ppy never sees argc 0",
+    ("valgrind", "test_grantable_limits_what_ppy_grants"):
+        "it reads bin/ppy's file capabilities; they are on the memcheck copy here",
+    ("valgrind", "test_ppy_without_its_file_caps_refuses"):
+        "it removes bin/ppy's file capabilities; they are on the memcheck copy here",
+    ("valgrind", "test_environment_is_rebuilt_from_an_allowlist"):
+        "the caller's LD_AUDIT/TMPDIR... reach the wrapper (/bin/sh, env, valgrind), which "
+        "is not in secure-execution mode; ppy's own environment handling still runs in "
+        "the other tests",
+    ("valgrind", "test_ld_preload_and_pythonpath_do_not_run_code"):
+        "the caller's LD_PRELOAD runs in the wrapper (/bin/sh), which is not secure-exec",
+    ("valgrind", "test_low_nproc_limit_never_runs_with_another_identity"):
+        "its point is an execve that fails (EAGAIN), which valgrind cannot survive "
+        "(\"EXEC FAILED: I can't recover\")",
+}
+
+findings = []     # (install, file, first lines) of every sanitizer/valgrind report
+launches = []     # valgrind: one log per instrumented launch
+deselected = []
+
+
+def _make_variant(variant, out, prefix=None, grantable=None, san_log=None):
+    import ppytest
+
+    cmd = ["make", "-s", "-C", REPO, "variant", f"VARIANT={variant}", f"VARIANT_OUT={out}",
+           f"PYTHON={ppytest.PYTHON}"]
+    if prefix:
+        cmd.append(f"PREFIX={prefix}")
+    if grantable:
+        cmd.append(f"GRANTABLE={grantable}")
+    if san_log:
+        cmd.append(f"SAN_LOG={san_log}")
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+
+def _help(ppy):
+    return subprocess.run([ppy, "--help"], capture_output=True, text=True, env={}).stdout
+
+
+def _valgrind_wrapper(path, real, vg_lib, log_dir, shim):
+    lib = f"VALGRIND_LIB={vg_lib} " if vg_lib else ""
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n# ppy under valgrind memcheck (test-only, robust_variant.py)\n"
+                f"exec env {lib}LD_PRELOAD={shim} /usr/bin/valgrind --tool=memcheck -q "
+                f"--vgdb=no --error-exitcode=99 --trace-children=no --leak-check=no "
+                f"--log-file={log_dir}/vg.%p {real} \"$@\"\n")
+    os.chmod(path, 0o755)
+
+
+def _build_shim(out):
+    subprocess.run(["cc", "-O1", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-o", out,
+                    os.path.join(HERE, "vgshim.c"), "-ldl"], check=True)
+
+
+def swap(inst):
+    """Replace INST's bin/ppy by the variant, keeping its file capabilities."""
+    import ppytest
+
+    before = _help(inst.ppy)
+    grantable = re.search(r"grantable: (\S+)", before).group(1)
+    caps = os.getxattr(inst.ppy, "security.capability")
+    if VARIANT == "asan":
+        san = os.path.join(inst.base, "san")
+        os.mkdir(san)
+        os.chmod(san, 0o1777)
+        out = os.path.join(inst.base, "ppy-asan")
+        _make_variant("asan", out, inst.prefix, grantable, san)
+        shutil.copyfile(out, inst.ppy)
+        os.setxattr(inst.ppy, "security.capability", caps)
+        after = _help(inst.ppy)
+    else:
+        real = os.path.join(inst.base, "ppy-real")
+        shutil.copy2(inst.ppy, real)
+        os.removexattr(real, "security.capability")
+        vg = os.path.join(inst.base, "vg")
+        os.mkdir(vg, 0o755)
+        for name in ("memcheck-amd64-linux", "vgpreload_core-amd64-linux.so",
+                     "vgpreload_memcheck-amd64-linux.so", "default.supp"):
+            shutil.copy2(os.path.join("/usr/libexec/valgrind", name), vg)
+        tool = os.path.join(vg, "memcheck-amd64-linux")
+        os.chmod(tool, 0o750)
+        users = ",".join(f"u:{u}:rx" for u in sorted({ppytest.CALLER, ppytest.OWNER, 65534}))
+        subprocess.run(["setfacl", "-m", users, tool], check=True)
+        os.setxattr(tool, "security.capability", caps)
+        logs = os.path.join(inst.base, "vglog")
+        os.mkdir(logs)
+        os.chmod(logs, 0o1777)
+        shim = os.path.join(inst.base, "vgshim.so")
+        _build_shim(shim)
+        _valgrind_wrapper(inst.ppy, real, vg, logs, shim)
+        after = _help(real)
+    assert after == before, "the variant was built with other settings:\n%s\n%s" % (before, after)
+
+
+def collect(base):
+    """Record the reports left under BASE (an install or a cli variant directory)."""
+    for f in sorted(glob.glob(os.path.join(base, "san", "*"))):
+        with open(f, errors="replace") as fh:
+            findings.append((f, fh.read(4000)))
+    for f in sorted(glob.glob(os.path.join(base, "vglog", "vg.*"))):
+        launches.append(f)
+        with open(f, errors="replace") as fh:
+            text = fh.read()
+        if text.strip():
+            findings.append((f, text[:4000]))
+
+
+def pytest_configure(config):
+    if VARIANT not in ("asan", "valgrind"):
+        raise pytest.UsageError("PPY_TEST_VARIANT must be asan or valgrind")
+    import ppytest
+
+    orig_init, orig_remove = ppytest.Install.__init__, ppytest.Install.remove
+
+    def init(self, *a, **kw):
+        orig_init(self, *a, **kw)
+        swap(self)
+
+    def remove(self):
+        collect(self.base)
+        orig_remove(self)
+
+    ppytest.Install.__init__ = init
+    ppytest.Install.remove = remove
+
+    # The command-line tests run wrapper/ppy (default settings) as root.
+    cli = os.path.join(REPO, "build", "variants", "cli-" + VARIANT)
+    shutil.rmtree(cli, ignore_errors=True)
+    os.makedirs(cli)
+    ppy = os.path.join(cli, "ppy")
+    if VARIANT == "asan":
+        os.mkdir(os.path.join(cli, "san"), 0o1777)
+        _make_variant("asan", ppy, san_log=os.path.join(cli, "san"))
+    else:
+        _make_variant("plain", os.path.join(cli, "ppy-real"))
+        os.mkdir(os.path.join(cli, "vglog"), 0o1777)
+        _build_shim(os.path.join(cli, "vgshim.so"))
+        _valgrind_wrapper(ppy, os.path.join(cli, "ppy-real"), None,
+                          os.path.join(cli, "vglog"), os.path.join(cli, "vgshim.so"))
+    config._robust_cli = (cli, ppy)
+
+
+def pytest_collection_modifyitems(config, items):
+    keep = []
+    for item in items:
+        reason = next((r for (v, name), r in SKIP.items() if v == VARIANT and name in item.nodeid),
+                      None)
+        if reason:
+            deselected.append((item.nodeid, reason))
+        else:
+            keep.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
+
+def pytest_runtest_setup(item):
+    mod = getattr(item, "module", None)
+    if mod is not None and mod.__name__.endswith("test_launcher_cli") and hasattr(mod, "PPY"):
+        mod.PPY = item.config._robust_cli[1]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    collect(session.config._robust_cli[0])
+    if findings and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    tr = terminalreporter
+    tr.section(f"ppy under {VARIANT}")
+    for nodeid, reason in deselected:
+        tr.write_line(f"not run under {VARIANT}: {nodeid}: {reason}")
+    if VARIANT == "valgrind":
+        tr.write_line(f"{len(launches)} ppy launches ran under valgrind memcheck")
+    tr.write_line(f"{len(findings)} {VARIANT} reports")
+    for f, text in findings[:20]:
+        tr.write_line(f"--- {f}\n{text}")
