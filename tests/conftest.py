@@ -3,6 +3,7 @@
 Markers:
   root      the test changes credentials or file capabilities and needs uid 0;
             it is skipped, with the reason, when the suite runs as another user.
+  slow      a long load test (tests/robustness); it runs with `make check-load`.
 """
 import os
 
@@ -15,6 +16,7 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "root: needs uid 0 (creates users' files, setcap, switches uid); skipped otherwise"
     )
+    config.addinivalue_line("markers", "slow: long load test; run by `make check-load`")
 
 
 def pytest_collection_modifyitems(config, items):
