@@ -177,7 +177,7 @@ def write_script(path, body, caps=CAP + "=p"):
 
 
 class Setup:
-    def __init__(self, base, install=True):
+    def __init__(self, base, install=True, worktree=False):
         self.base = base
         self.prefix = os.path.join(base, "prefix")
         self.ppy = os.path.join(self.prefix, "bin", "ppy")
@@ -195,8 +195,11 @@ class Setup:
         ensure_account(OWNER, OWNER_NAME)
         ensure_account(CALLER, CALLER_NAME)
         if install or not os.path.exists(self.ppy):
-            log("bench: make install PREFIX=%s" % self.prefix)
-            sh("make", "-s", "-C", REPO, "install", "PREFIX=" + self.prefix, "PYTHON=" + PYTHON,
+            # The committed tree by default: the results then name one commit, and the
+            # build does not touch (or race with) the shared work tree's wrapper/ppy.
+            src = REPO if worktree else self.export_head()
+            log("bench: make -C %s install PREFIX=%s" % (src, self.prefix))
+            sh("make", "-s", "-C", src, "install", "PREFIX=" + self.prefix, "PYTHON=" + PYTHON,
                stdout=subprocess.DEVNULL)
         if not os.path.exists(os.path.join(base, "venv", "lib", "python3.11", "site-packages",
                                            "pyprctl")):
@@ -225,6 +228,14 @@ class Setup:
                 body += "#" * (pad % len(line) - 1) + "\n"
             self.sized[size] = self.script("size-%d.py" % size, body)
             assert os.path.getsize(self.sized[size]) == size, size
+
+    def export_head(self):
+        src = os.path.join(self.base, "src")
+        shutil.rmtree(src, ignore_errors=True)
+        os.mkdir(src, 0o755)
+        tar = sh("git", "-C", REPO, "archive", "HEAD", capture_output=True).stdout
+        sh("tar", "-x", "-C", src, input=tar)
+        return src
 
     def script(self, name, body):
         path = os.path.join(self.scripts, name)
@@ -552,7 +563,7 @@ def library_throughput(s, runners, rounds, batches, target_ms):
 
 # ----------------------------------------------------------------------------- report
 
-def machine():
+def machine(worktree):
     cpu = ""
     try:
         for line in open("/proc/cpuinfo"):
@@ -571,9 +582,12 @@ def machine():
                 text=True, check=False).stdout.strip()
     dirty = sh("git", "-C", REPO, "status", "--porcelain", "--", "wrapper", "ppy_py",
                capture_output=True, text=True, check=False).stdout.strip()
+    if not worktree:
+        commit += " (the committed tree, exported with git archive)"
+    elif dirty:
+        commit += " plus the work tree's uncommitted changes to wrapper/ or ppy_py/"
     return dict(nproc=os.cpu_count(), kernel=platform.release(), cpu=cpu, python=pyv,
-                libcap_ng=capng, sudo=sudo, commit=commit + (" (+ uncommitted wrapper/ or "
-                                                            "ppy_py/ changes)" if dirty else ""),
+                libcap_ng=capng, sudo=sudo, commit=commit,
                 date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 arg_max=os.sysconf("SC_ARG_MAX"))
 
@@ -907,7 +921,7 @@ def where_launch_time_goes(rep, vs, s, runners):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="fewer repetitions (~1-2 min)")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
     ap.add_argument("--reps", type=int, help="launch repetitions (default 200, quick 30)")
     ap.add_argument("--only", default="launcher,scale,library",
                     help="comma list of sections: launcher, scale, library")
@@ -916,6 +930,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     ap.add_argument("--no-install", action="store_true",
                     help="reuse the ppy already installed in --dir")
+    ap.add_argument("--worktree", action="store_true",
+                    help="install from the work tree as it is (uncommitted changes included) "
+                    "instead of the committed HEAD")
     ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -926,9 +943,9 @@ def main():
     reps = args.reps or (30 if args.quick else 200)
     t_start = time.monotonic()
     load_start = os.getloadavg()
-    s = Setup(args.dir, install=not args.no_install)
+    s = Setup(args.dir, install=not args.no_install, worktree=args.worktree)
     runners = start_runners()
-    info = machine()
+    info = machine(args.worktree)
     rep = Report()
     goals = []
     raw = dict(machine=info, args=vars(args))
