@@ -194,7 +194,9 @@ class Setup:
         ensure_debs()
         ensure_account(OWNER, OWNER_NAME)
         ensure_account(CALLER, CALLER_NAME)
-        if install or not os.path.exists(self.ppy):
+        caps = sh("getcap", self.ppy, capture_output=True, text=True, check=False).stdout \
+            if os.path.exists(self.ppy) else ""
+        if install or "=p" not in caps:
             # The committed tree by default: the results then name one commit, and the
             # build does not touch (or race with) the shared work tree's wrapper/ppy.
             src = REPO if worktree else self.export_head()
@@ -929,10 +931,13 @@ def main():
                     help="root-owned work directory directly under /var/lib")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     ap.add_argument("--no-install", action="store_true",
-                    help="reuse the ppy already installed in --dir")
+                    help="reuse the ppy already installed in --dir (with --keep last time)")
     ap.add_argument("--worktree", action="store_true",
                     help="install from the work tree as it is (uncommitted changes included) "
                     "instead of the committed HEAD")
+    ap.add_argument("--keep", action="store_true",
+                    help="leave the bench's ppy its file capabilities afterwards (by default "
+                    "they are removed, and set again by the next run)")
     ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -1006,6 +1011,8 @@ def main():
     finally:
         for r in runners.values():
             r.close()
+        if not args.keep:  # leave no capability-holding launcher behind
+            sh("setcap", "-r", s.ppy, check=False, stderr=subprocess.DEVNULL)
 
     took = time.monotonic() - t_start
     load_end = os.getloadavg()
