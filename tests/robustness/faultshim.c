@@ -188,6 +188,7 @@ static const char *syscall_name(long nr)
 	case SYS_capset: return "syscall(capset)";
 	case SYS_close_range: return "syscall(close_range)";
 	case SYS_memfd_create: return "syscall(memfd_create)";
+	case SYS_execveat: return "syscall(execveat)";
 	default: return "syscall(other)";
 	}
 }
@@ -201,6 +202,7 @@ static const char *fcntl_name(int cmd)
 	case F_ADD_SEALS: return "fcntl(F_ADD_SEALS)";
 	case F_GET_SEALS: return "fcntl(F_GET_SEALS)";
 	case F_DUPFD_CLOEXEC: return "fcntl(F_DUPFD_CLOEXEC)";
+	case F_SETLEASE: return "fcntl(F_SETLEASE)";
 	default: return "fcntl(other)";
 	}
 }
