@@ -889,7 +889,7 @@ def where_launch_time_goes(rep, vs, s, runners):
             "- ppy − baseline: %+.2f ms in all." % ms(ppy - base),
             "- Python side (the boot's work: importing ppy_py and the cffi module, dropping "
             "the start-up capabilities, reading /proc/self/status, reading and compiling the "
-            "sealed copy): `python3 -I -B` doing exactly that − baseline = %+.2f ms." %
+            "sealed copy): `python3 -I -B` taking the same steps − baseline = %+.2f ms." %
             ms(boot - base),
             "- C side (exec of a file-capability binary, which is AT_SECURE, the checks, the "
             "memfd copy, the identity switch, the second exec): ppy − that = %+.2f ms; of it, "
