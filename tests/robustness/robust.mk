@@ -16,7 +16,9 @@ VARIANTS     := build/variants
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := xattr escape env argv shebang conf path
 FUZZ_CC      ?= clang
-ROBUST_PY    ?= /usr/bin/python3
+# The test suite's interpreter and pytest, as make test uses them (a venv by default).
+ROBUST_PY    ?= PPY_PYTHON=$(PYTHON) $(TEST_PYTHON)
+ROBUST_DEPS   = all $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin/pytest)
 LAUNCHER_TESTS = $(wildcard tests/test_launcher*.py)
 
 .PHONY: deps-robust analyze check-hardening check-faults check-sanitize check-valgrind \
@@ -64,17 +66,17 @@ else
 	$(CC) $(CFLAGS) $(HARDEN) $(CONF) -o $(VARIANT_OUT) wrapper/ppy.c $(LDFLAGS) $(LDHARDEN) -lcap-ng
 endif
 
-check-hardening: all
+check-hardening: $(ROBUST_DEPS)
 	$(ROBUST_PY) -m pytest -q -ra $(ROBUST)/test_robust_hardening.py
 
-check-faults: all
+check-faults: $(ROBUST_DEPS)
 	$(ROBUST_PY) -m pytest -q -ra -s $(ROBUST)/test_robust_faults.py
 
-check-sanitize: all
+check-sanitize: $(ROBUST_DEPS)
 	PPY_TEST_VARIANT=asan PYTHONPATH=$(ROBUST) $(ROBUST_PY) -m pytest -q -ra \
 		-p robust_variant $(LAUNCHER_TESTS)
 
-check-valgrind: all
+check-valgrind: $(ROBUST_DEPS)
 	PPY_TEST_VARIANT=valgrind PYTHONPATH=$(ROBUST) $(ROBUST_PY) -m pytest -q -ra \
 		-p robust_variant $(LAUNCHER_TESTS)
 
@@ -97,10 +99,10 @@ fuzz: fuzz-build
 			-artifact_prefix=build/fuzz/crash-$$t/ -print_final_stats=1 \
 			build/fuzz/corpus-$$t fuzz/corpus/$$t > build/fuzz/log-$$t.txt 2>&1 \
 			|| { tail -40 build/fuzz/log-$$t.txt; echo "fuzz: $$t crashed; see build/fuzz/crash-$$t"; exit 1; }; \
-		$(ROBUST_PY) $(ROBUST)/fuzz_summary.py $$t build/fuzz/log-$$t.txt $(FUZZ_SECONDS) | tee -a build/fuzz/summary.txt; \
+		$(PYTHON) $(ROBUST)/fuzz_summary.py $$t build/fuzz/log-$$t.txt $(FUZZ_SECONDS) | tee -a build/fuzz/summary.txt; \
 	done
 
-check-load: all
+check-load: $(ROBUST_DEPS)
 	PPY_LOAD=1 $(ROBUST_PY) -m pytest -q -ra -s $(ROBUST)/test_robust_load.py
 
 check-robust: analyze check-hardening check-faults check-sanitize
