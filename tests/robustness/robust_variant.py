@@ -110,6 +110,8 @@ def swap(inst):
         os.chmod(san, 0o1777)
         out = os.path.join(inst.base, "ppy-asan")
         _make_variant("asan", out, inst.prefix, grantable, san)
+        with open(out, "rb") as f:
+            assert b"__asan_init" in f.read(), "the variant is not instrumented"
         shutil.copyfile(out, inst.ppy)
         os.setxattr(inst.ppy, "security.capability", caps)
         after = _help(inst.ppy)
@@ -199,6 +201,7 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     mod = getattr(item, "module", None)
     if mod is not None and mod.__name__.endswith("test_launcher_cli") and hasattr(mod, "PPY"):
@@ -217,7 +220,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for nodeid, reason in deselected:
         tr.write_line(f"not run under {VARIANT}: {nodeid}: {reason}")
     if VARIANT == "valgrind":
-        tr.write_line(f"{len(launches)} ppy launches ran under valgrind memcheck")
+        cli = sum(1 for f in launches if "/build/variants/cli-" in f)
+        tr.write_line(f"{len(launches)} ppy launches ran under valgrind memcheck "
+                      f"({cli} of them from test_launcher_cli)")
     tr.write_line(f"{len(findings)} {VARIANT} reports")
     for f, text in findings[:20]:
         tr.write_line(f"--- {f}\n{text}")
