@@ -33,7 +33,7 @@ CONF      := -DPPY_CONF='"$(SYSCONFDIR)/ppy.conf"' -DPPY_PYTHON='"$(PYTHON)"' -D
 ifeq ($(GRANTABLE),all)
 FILECAPS  := all=p
 else
-FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap=p
+FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap,cap_lease=p
 endif
 
 EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))
@@ -53,7 +53,7 @@ wrapper/ppy: wrapper/ppy.c wrapper/build.conf
 
 ext: $(EXT_STAMP)
 
-$(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h
+$(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h ppy_py/_build/capng_helpers.c
 	$(PYTHON) ppy_py/_build/capng_build.py
 	@touch $@
 

@@ -623,3 +623,140 @@ def test_launch_is_logged_to_syslog(inst):
     assert f"caller uid={CALLER}" in msg and f"script={path}" in msg
     assert f"as uid={OWNER}" in msg and "caps=cap_net_bind_service" in msg
     assert msg.startswith("<85>")   # LOG_AUTHPRIV | LOG_NOTICE
+
+
+# ------------------------------------------------------------------ attacks found in review
+
+def test_script_held_open_for_writing_is_refused(inst):
+    """A writable shared mapping (kept from before a hand-over) changes the code without the
+    kernel stripping the xattr: ppy refuses while anyone holds the file open for writing."""
+    import mmap
+    path = inst.script()
+    fd = os.open(path, os.O_RDWR)
+    m = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    os.close(fd)                       # only the mapping keeps write access now
+    try:
+        refused(inst.launch(path), EX_FILE, "open for writing")
+    finally:
+        m.close()
+    report(inst.launch(path))          # released: it runs
+    fd = os.open(path, os.O_WRONLY)    # a plain writable descriptor counts too
+    try:
+        refused(inst.launch(path), EX_FILE, "open for writing")
+    finally:
+        os.close(fd)
+
+
+def test_exclusive_tty_does_not_keep_the_controlling_terminal(inst):
+    """TIOCEXCL makes open('/dev/tty') fail for ppy; it must still drop the terminal."""
+    import pty
+    path = inst.script(TIOCSTI, caps="cap_net_bind_service=ep")
+    pid, fd = pty.fork()
+    if pid == 0:
+        import fcntl
+        import termios
+        fcntl.ioctl(0, termios.TIOCEXCL)
+        os.execv("/usr/bin/setpriv", ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}",
+                                      "--clear-groups", inst.ppy, path])
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    text = out.decode(errors="replace")
+    assert RAN in text, text
+    assert "INJECTED" not in text and "refused 1" in text, text
+
+
+RLIMIT_RACE = r"""
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+/* As the caller: start ppy, wait until its early limit check has passed (it raises the
+   soft RLIMIT_CPU we set finite), then lower its RLIMIT_FSIZE from outside. */
+int main(int argc, char **argv) {
+    struct rlimit cpu = { 100000, RLIM_INFINITY }, small = { 4096, 4096 }, now;
+    int st;
+    (void)argc;
+    setrlimit(RLIMIT_CPU, &cpu);
+    pid_t pid = fork();
+    if (pid == 0) { execv(argv[1], argv + 1); _exit(99); }
+    while (prlimit(pid, RLIMIT_CPU, NULL, &now) == 0 && now.rlim_cur != RLIM_INFINITY)
+        ;
+    int hit = prlimit(pid, RLIMIT_FSIZE, &small, NULL) == 0;
+    waitpid(pid, &st, 0);
+    fprintf(stdout, "HIT %d\n", hit);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+"""
+
+
+def test_caller_cannot_lower_limits_after_the_check(inst):
+    helper = compile_helper("rlrace", RLIMIT_RACE, inst.base)
+    body = "import resource\nprint('FSIZE', resource.getrlimit(resource.RLIMIT_FSIZE))\n"
+    path = inst.script(body)
+    hits = 0
+    for _ in range(20):
+        proc = run([helper, inst.ppy, path])
+        hits += "HIT 1" in proc.stdout
+        if RAN in proc.stdout:
+            assert "FSIZE (-1, -1)" in proc.stdout, proc.stdout   # unlimited
+        else:   # refused by a limit check, or a setrlimit the attacker made fail
+            assert proc.returncode in (EX_CALLER, EX_SYSCALL), proc.stderr
+            assert "RLIMIT_FSIZE" in proc.stderr, proc.stderr
+    assert hits, "the attacker never changed ppy's limits: the race was not exercised"
+
+
+def test_newline_in_a_directory_name_cannot_forge_a_log_line(inst):
+    d = os.path.join(inst.base, "evil\nNov 22 12:00:00 host ppy[1]: run: caps=cap_sys_admin")
+    os.mkdir(d)
+    os.chmod(d, 0o777)
+    line = refused(inst.launch(inst.script(directory=d)), EX_DIR)
+    assert "\\x0a" in line
+
+
+def test_caller_personality_is_reset(inst):
+    body = "import os\nprint('RELEASE', os.uname().release)\n"
+    proc = run(["setarch", "x86_64", "--uname-2.6", "-R", inst.ppy, inst.script(body)])
+    assert proc.returncode == 0, proc.stderr
+    assert "RELEASE 2.6" not in proc.stdout and "RELEASE" in proc.stdout
+
+
+def test_tiny_stack_limit_is_refused_not_crashed(inst):
+    refused(run(["prlimit", "--stack=100000:100000", inst.ppy, inst.script()]), EX_CALLER,
+            "RLIMIT_STACK")
+
+
+CLONE_FS = r"""
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static char **args;
+static int child(void *arg) { (void)arg; execv(args[0], args); return 99; }
+int main(int argc, char **argv) {
+    static char stack[1 << 16];
+    int st;
+    (void)argc;
+    args = argv + 1;
+    pid_t pid = clone(child, stack + sizeof stack, CLONE_FS | SIGCHLD, NULL);
+    if (pid < 0) return 98;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+"""
+
+
+def test_shared_fs_caller_gets_the_caller_status(inst):
+    """The kernel withholds ppy's file capabilities when the caller shares its fs_struct."""
+    helper = compile_helper("clonefs", CLONE_FS, inst.base)
+    refused(run([helper, inst.ppy, inst.script()]), EX_CALLER, "withheld")

@@ -164,3 +164,36 @@ def test_symlink_out_of_the_venv_to_a_writable_place_is_refused(venv_inst, tmp_p
         refused(run([venv_script(venv_inst)]), EX_INSTALL, "symlink", "evil.py")
     finally:
         os.unlink(link)
+
+
+def test_venv_home_owned_by_a_user_is_refused(venv_inst):
+    """pyvenv.cfg's home names the base Python whose standard library the venv uses."""
+    fake = os.path.join(venv_inst.base, "user-python", "bin")
+    os.makedirs(fake, 0o755)
+    os.chown(os.path.dirname(fake), OWNER, OWNER)
+    cfg = os.path.join(venv_inst.venv, "pyvenv.cfg")
+    original = open(cfg).read()
+    with open(cfg, "w") as f:
+        f.write("".join(f"home = {fake}\n" if l.startswith("home") else l
+                        for l in original.splitlines(True)))
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "virtualenv home")
+    finally:
+        with open(cfg, "w") as f:
+            f.write(original)
+
+
+def test_boot_imports_the_checked_ppy_py_not_one_in_the_venv(venv_inst):
+    site = os.path.dirname(venv_inst.greeting)
+    planted = os.path.join(site, "ppy_py")
+    os.mkdir(planted, 0o755)
+    with open(os.path.join(planted, "__init__.py"), "w") as f:
+        f.write("print('PLANTED-PPY_PY')\n")
+    try:
+        proc = run([venv_script(venv_inst, "import ppy_py\nprint(ppy_py.__file__)\n")])
+        assert proc.returncode == 0, proc.stderr
+        assert "PLANTED-PPY_PY" not in proc.stdout
+        assert proc.stdout.splitlines()[1].startswith(venv_inst.libdir + "/")
+    finally:
+        import shutil
+        shutil.rmtree(planted)

@@ -44,6 +44,7 @@
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -92,8 +93,12 @@ enum {
 #define PPY_MAX_TREE 200000          /* files checked under one root-only tree */
 #define PPY_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define XATTR_CAPS "security.capability"
+#ifndef AT_EXECVE_CHECK
+#define AT_EXECVE_CHECK 0x10000       /* Linux 6.14 */
+#endif
 #define BIT(c) (UINT64_C(1) << (c))
-#define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP))
+/* What ppy itself needs: switch ids, empty the bounding set, probe for writers (lease). */
+#define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP) | BIT(CAP_LEASE))
 
 static char script_shown[PATH_MAX * 4 + 1]; /* the script argument, escaped, for messages */
 static int logging;                          /* syslog is open: refusals are logged too */
@@ -101,8 +106,13 @@ static unsigned last_cap;                    /* the running kernel's highest cap
 
 /* ---------------------------------------------------------------- errors */
 
-static void say(const char *msg)
+static void escape(const char *s, char *out, size_t size);
+
+static void say(const char *raw)
 {
+	static char msg[8192];
+
+	escape(raw, msg, sizeof msg);
 	if (script_shown[0])
 		fprintf(stderr, "ppy: %s: %s\n", script_shown, msg);
 	else
@@ -140,14 +150,15 @@ static void die_errno(int status, const char *fmt, ...)
 	die(status, "%s: %s", msg, strerror(saved));
 }
 
-/* Copy S into OUT (size >= 4*strlen+1) with anything but printable ASCII as \xNN. */
+/* Copy S into OUT (size >= 4*strlen+1) with anything but printable ASCII as \xNN, so that
+   no name from the caller or a file can add a line to stderr or syslog. */
 static void escape(const char *s, char *out, size_t size)
 {
 	size_t n = 0;
 
 	for (; *s && n + 5 < size; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c < 0x7f && c != '\\')
+		if (c >= 0x20 && c < 0x7f)
 			out[n++] = (char)c;
 		else
 			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
@@ -329,69 +340,43 @@ static size_t keep_caller_env(char **envp, char **keep, size_t max)
 	return n;
 }
 
-/* Reset everything a caller can leave behind across exec. */
-static void reset_process(void)
+/* The controlling terminal's device number, from /proc/self/stat (0: none). */
+static unsigned long tty_nr(void)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
-	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+	char buf[1024], *p;
+	unsigned long nr;
+
+	read_proc("/proc/self/stat", buf, sizeof buf);
+	p = strrchr(buf, ')');     /* the command name may contain anything */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %lu", &nr) != 1)
+		die(PPY_EX_CALLER, "cannot parse /proc/self/stat");
+	return nr;
+}
+
+/*
+ * Resource limits: no core dumps, a normal stack, and none of the limits that could cut
+ * a privileged step short. Applied once at start (to refuse early) and again after the
+ * switch to the owner, when the caller can no longer change them with prlimit(2).
+ */
+static void apply_limits(void)
+{
+	static const struct { int res; const char *name; } cut[] = {
+		{ RLIMIT_CPU, "RLIMIT_CPU" }, { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
+		{ RLIMIT_AS, "RLIMIT_AS" }, { RLIMIT_DATA, "RLIMIT_DATA" },
+	};
 	struct rlimit rl;
-	sigset_t none;
-	int tty;
 
-	/* fds 0-2 usable: stdin readable, stdout and stderr writable. A closed one (which
-	   glibc, for a secure-exec program like ppy, reopens on /dev/full or /dev/null in
-	   the direction that fails) is replaced by /dev/null; nothing else is inherited. */
-	for (int fd = 0; fd <= 2; fd++) {
-		int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
-		if (fl >= 0 && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))
-			continue;
-		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-		if (null < 0 || (null != fd && dup2(null, fd) != fd))
-			_exit(PPY_EX_CALLER); /* cannot even report: stderr itself is unusable */
-		if (null != fd)
-			close(null);
-	}
-	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
-		die_errno(PPY_EX_SYSCALL, "close_range");
-
-	/* Drop the controlling tty, so the script cannot push input into the caller's
-	   terminal (TIOCSTI). SIGHUP is ignored meanwhile, in case ppy leads a session. */
-	if (sigaction(SIGHUP, &ign, NULL) != 0)
-		die_errno(PPY_EX_SYSCALL, "sigaction");
-	tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (tty >= 0) {
-		if (ioctl(tty, TIOCNOTTY) != 0)
-			die_errno(PPY_EX_SYSCALL, "cannot detach from the controlling terminal");
-		close(tty);
-	}
-
-	/* Default dispositions, nothing blocked, no timers armed. */
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) != 0 &&
-		    errno != EINVAL)
-			die_errno(PPY_EX_SYSCALL, "sigaction(%d)", sig);
-	if (sigemptyset(&none) != 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
-		die_errno(PPY_EX_SYSCALL, "sigprocmask");
-	if (setitimer(ITIMER_REAL, &zero, NULL) || setitimer(ITIMER_VIRTUAL, &zero, NULL) ||
-	    setitimer(ITIMER_PROF, &zero, NULL))
-		die_errno(PPY_EX_SYSCALL, "setitimer");
-	umask(022);
-	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
-		die_errno(PPY_EX_SYSCALL, "prctl");
-
-	/* No core dumps; a normal stack; limits that could cut a privileged step short refused. */
 	rl.rlim_cur = rl.rlim_max = 0;
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
 		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_CORE)");
 	if (getrlimit(RLIMIT_STACK, &rl) != 0)
 		die_errno(PPY_EX_SYSCALL, "getrlimit(RLIMIT_STACK)");
+	if (rl.rlim_max < (1L << 20))
+		die(PPY_EX_CALLER, "the caller's hard RLIMIT_STACK (%llu) is below 1 MiB",
+		    (unsigned long long)rl.rlim_max);
 	rl.rlim_cur = rl.rlim_max < PPY_STACK_LIMIT ? rl.rlim_max : PPY_STACK_LIMIT;
 	if (setrlimit(RLIMIT_STACK, &rl) != 0)
 		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_STACK)");
-	static const struct { int res; const char *name; } cut[] = {
-		{ RLIMIT_CPU, "RLIMIT_CPU" }, { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
-		{ RLIMIT_AS, "RLIMIT_AS" }, { RLIMIT_DATA, "RLIMIT_DATA" },
-	};
 	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
 		if (getrlimit(cut[i].res, &rl) != 0)
 			die_errno(PPY_EX_SYSCALL, "getrlimit(%s)", cut[i].name);
@@ -413,6 +398,66 @@ static void reset_process(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_NOFILE)");
 	}
+}
+
+/* Reset everything a caller can leave behind across exec. */
+static void reset_process(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
+	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+	sigset_t none;
+
+	/* fds 0-2 usable: stdin readable, stdout and stderr writable. A closed one (which
+	   glibc, for a secure-exec program like ppy, reopens on /dev/full or /dev/null in
+	   the direction that fails) is replaced by /dev/null; nothing else is inherited. */
+	for (int fd = 0; fd <= 2; fd++) {
+		int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
+		if (fl >= 0 && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))
+			continue;
+		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null < 0 || (null != fd && dup2(null, fd) != fd))
+			_exit(PPY_EX_CALLER); /* cannot even report: stderr itself is unusable */
+		if (null != fd)
+			close(null);
+	}
+	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "close_range");
+	apply_limits();
+
+	/* Drop the controlling tty, so the script cannot push input into the caller's
+	   terminal (TIOCSTI) or take it over. SIGHUP is ignored meanwhile, in case ppy
+	   leads a session. Judged by the kernel's tty_nr, not by whether an open worked:
+	   a tty in exclusive mode (TIOCEXCL) refuses open("/dev/tty") but not TIOCNOTTY. */
+	if (sigaction(SIGHUP, &ign, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigaction");
+	if (tty_nr() != 0) {
+		for (int fd = 0; fd <= 2; fd++)
+			if (isatty(fd))
+				(void)ioctl(fd, TIOCNOTTY); /* ENOTTY: not our controlling tty */
+		int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (tty >= 0) {
+			(void)ioctl(tty, TIOCNOTTY);
+			close(tty);
+		}
+		if (tty_nr() != 0)
+			die(PPY_EX_CALLER, "cannot detach from the controlling terminal");
+	}
+
+	/* Default dispositions, nothing blocked, no timers armed, default personality. */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) != 0 &&
+		    errno != EINVAL)
+			die_errno(PPY_EX_SYSCALL, "sigaction(%d)", sig);
+	if (sigemptyset(&none) != 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigprocmask");
+	if (setitimer(ITIMER_REAL, &zero, NULL) || setitimer(ITIMER_VIRTUAL, &zero, NULL) ||
+	    setitimer(ITIMER_PROF, &zero, NULL))
+		die_errno(PPY_EX_SYSCALL, "setitimer");
+	if (personality(PER_LINUX) < 0 || personality(0xffffffff) != PER_LINUX)
+		die_errno(PPY_EX_SYSCALL, "personality");
+	umask(022);
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		die_errno(PPY_EX_SYSCALL, "prctl");
 }
 
 /* ---------------------------------------------------------------- paths */
@@ -439,7 +484,7 @@ static int open_parent(const char *abs, uid_t owner, int status, const char *wha
 		if (fstat(dir, &st) != 0)
 			die_errno(PPY_EX_SYSCALL, "fstat");
 		if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-			char here[PATH_MAX * 4 + 1];
+			static char here[PATH_MAX * 4 + 1];
 			if (name > copy + 1)
 				name[-1] = '\0';
 			escape(name > copy + 1 ? copy : "/", here, sizeof here);
@@ -553,6 +598,44 @@ static void check_root_tree(const char *path, const char *what)
 	close(dir);
 }
 
+/* DIR and every directory above it are root's alone. */
+static void check_root_dir(const char *dir, const char *what)
+{
+	char path[PATH_MAX + 2], copy[PATH_MAX + 2];
+	const char *last;
+
+	if (snprintf(path, sizeof path, "%s/.", dir) >= (int)sizeof path)
+		die(PPY_EX_INSTALL, "%s path too long", what);
+	close(open_parent(path, 0, PPY_EX_INSTALL, what, copy, sizeof copy, &last));
+}
+
+/*
+ * A virtualenv's Python reads its standard library from the base installation that
+ * pyvenv.cfg's "home" names (home/../lib): those directories must be root's alone too.
+ */
+static void check_venv_home(const char *cfg)
+{
+	char text[4096], home[PATH_MAX], *line, *save = NULL;
+	ssize_t n;
+	int fd = open(cfg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 || (n = read(fd, text, sizeof text - 1)) < 0)
+		die_errno(PPY_EX_INSTALL, "cannot read %s", cfg);
+	close(fd);
+	text[n] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (sscanf(line, " home = %4095s", home) == 1 && home[0] == '/') {
+			char *slash;
+			check_root_dir(home, "virtualenv home");
+			if ((slash = strrchr(home, '/')) && slash != home) {
+				strcpy(slash, "/lib");
+				check_root_dir(home, "virtualenv home library");
+			}
+			return;
+		}
+	die(PPY_EX_INSTALL, "%s names no absolute home", cfg);
+}
+
 /*
  * The interpreter runs with the script's capabilities before any script code: it, the
  * file a symlink to it reaches, every directory above both, and for a virtualenv
@@ -592,8 +675,13 @@ static void check_interpreter(const char *path)
 	}
 	if (snprintf(copy, sizeof copy, "%s/pyvenv.cfg", venv) >= (int)sizeof copy)
 		die(PPY_EX_INSTALL, "interpreter path %s is too long", path);
-	if (fstatat(AT_FDCWD, copy, &st, AT_SYMLINK_NOFOLLOW) == 0)
+	if (fstatat(AT_FDCWD, copy, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		check_root_tree(venv, "virtualenv");
+		check_venv_home(copy);
+	} else if (errno != ENOENT) {
+		/* Only "no such file" means "not a virtualenv"; anything else is unknown. */
+		die_errno(PPY_EX_INSTALL, "cannot tell whether %s is a virtualenv", venv);
+	}
 }
 
 /* The boot file and the ppy_py library. Returns the boot file's path. */
@@ -772,6 +860,46 @@ static void parse_xattr(struct script *s)
 		    "e.g. setcap cap_net_bind_service=p %s", script_shown);
 }
 
+/*
+ * Nobody may hold the script open for writing. A writable shared mapping changes the code
+ * without the kernel stripping the capability xattr or changing ctime, so a process that
+ * could write the file before it was handed over (chown, chmod, setcap) could keep doing
+ * so. The kernel refuses to exec such a file (ETXTBSY); ppy asks it the same question
+ * (AT_EXECVE_CHECK, Linux 6.14, which also applies LSM exec policy), and, on any kernel,
+ * probes with a read lease, which the kernel refuses while the file is open for writing.
+ */
+static void check_no_writers(const struct script *s)
+{
+	char *none[] = { NULL };
+	uint64_t eff, perm, inh;
+	int exec_check = 1, lease_errno = 0;
+
+	if (syscall(SYS_execveat, s->fd, "", none, none, AT_EMPTY_PATH | AT_EXECVE_CHECK) != 0) {
+		if (errno == ETXTBSY)
+			die(PPY_EX_FILE, "is open for writing by some process (a writable descriptor "
+			    "or shared mapping); hand scripts over as fresh copies, not by chown");
+		if (errno != EINVAL)
+			die_errno(PPY_EX_FILE, "the kernel would not execute it");
+		exec_check = 0; /* kernel before 6.14 */
+	}
+	/* A read lease needs the file's uid as fsuid, or CAP_LEASE: raised just for this. */
+	kernel_caps(&eff, &perm, &inh);
+	set_caps(perm, BIT(CAP_LEASE), inh, "raising cap_lease");
+	if (fcntl(s->fd, F_SETLEASE, F_RDLCK) != 0)
+		lease_errno = errno;
+	else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
+		die_errno(PPY_EX_SYSCALL, "releasing the read lease");
+	set_caps(perm, 0, inh, "lowering cap_lease");
+	if (lease_errno == EAGAIN)
+		die(PPY_EX_FILE, "is open for writing by some process (a writable descriptor "
+		    "or shared mapping); hand scripts over as fresh copies, not by chown");
+	if (lease_errno && !exec_check) {
+		errno = lease_errno;
+		die_errno(PPY_EX_FILE, "cannot tell whether it is open for writing (no "
+			  "AT_EXECVE_CHECK, and the read-lease probe failed)");
+	}
+}
+
 /* Open the script as the caller and run every check on that one descriptor. */
 static void check_script(const char *arg, struct script *s)
 {
@@ -833,7 +961,7 @@ static void check_script(const char *arg, struct script *s)
  */
 static int snapshot(struct script *s)
 {
-	char buf[65536];
+	static char buf[65536];
 	unsigned char again[sizeof s->xattr];
 	struct stat st;
 	off_t total = 0;
@@ -977,6 +1105,23 @@ static void verify_owner(uid_t uid, gid_t gid, uint64_t caps)
 	}
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0) != 0)
 		die(PPY_EX_SYSCALL, "verification failed: no_new_privs or keep-caps");
+	if (tty_nr() != 0 || personality(0xffffffff) != PER_LINUX)
+		die(PPY_EX_SYSCALL, "verification failed: controlling tty or personality");
+	/* Until the switch, the caller could change our limits with prlimit(2); now it can't. */
+	apply_limits();
+}
+
+/* ppy's own file has the capabilities it needs, but the kernel did not grant them. */
+static int own_caps_withheld(void)
+{
+	uint32_t w[5];
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : fgetxattr(fd, XATTR_CAPS, w, sizeof w);
+
+	if (fd >= 0)
+		close(fd);
+	return n == XATTR_CAPS_SZ_2 &&
+	       ((le32toh(w[1]) | (uint64_t)le32toh(w[3]) << 32) & NEEDED) == NEEDED;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1049,8 +1194,8 @@ int main(int argc, char **argv, char **envp)
 		/* A root-owned program where the script goes: the kernel passed the word of a
 		   "#!.../ppy INTERPRETER" line (a root-owned file is never a runnable script). */
 		escape(argv[first + 1], script_shown, sizeof script_shown);
-		die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow",
-		    argv[first], PPY_CONF);
+		die(PPY_EX_FILE, "'%s' is a root-owned program, not a script; if a '#!.../ppy "
+		    "INTERPRETER' line named it, %s does not allow it", argv[first], PPY_CONF);
 	}
 	arg = argv[first];
 	escape(arg, script_shown, sizeof script_shown);
@@ -1060,6 +1205,9 @@ int main(int argc, char **argv, char **envp)
 		die(PPY_EX_USAGE, "looks like an option; ppy takes no interpreter options "
 		    "(name a script called '%s' as ./%s)", script_shown, script_shown);
 
+	if ((perm & NEEDED) != NEEDED && own_caps_withheld())
+		die(PPY_EX_CALLER, "the kernel withheld ppy's own capabilities (the caller shares "
+		    "its filesystem state, set no_new_privs, or is tracing ppy)");
 	check_script(arg, &s);
 	grant = grantable();
 	for (unsigned c = 0; c <= last_cap; c++) {
@@ -1072,12 +1220,13 @@ int main(int argc, char **argv, char **envp)
 			    "bounding set lacks it)", cap_name(c, one, sizeof one));
 	}
 	if ((perm & NEEDED) != NEEDED)
-		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid and cap_setpcap; "
-		    "install it with 'make install' as root");
+		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid, cap_setpcap and "
+		    "cap_lease; install it with 'make install' as root");
+	check_no_writers(&s);
 	caps_text(s.caps, caps_buf, sizeof caps_buf);
 
 	if (check) {
-		char shown[PATH_MAX * 4 + 1];
+		static char shown[PATH_MAX * 4 + 1];
 		python = select_interpreter(s.fd, interp, nconf, hint);
 		check_interpreter(python);
 		check_library();
@@ -1099,7 +1248,7 @@ int main(int argc, char **argv, char **envp)
 	env[nenv] = NULL;
 
 	{
-		char shown[PATH_MAX * 4 + 1];
+		static char shown[PATH_MAX * 4 + 1];
 		escape(s.path, shown, sizeof shown);
 		syslog(LOG_AUTHPRIV | LOG_NOTICE,
 		       "run: caller uid=%u script=%s dev=%lu ino=%lu as uid=%u gid=%u caps=%s%s",

@@ -37,7 +37,8 @@ def status_masks():
 
 
 def drop_start_up_state(path, keep_effective):
-    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
+    # First on the path: the checked copy, never one from a venv's site-packages.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
     try:
         import ppy_py
 
@@ -48,6 +49,9 @@ def drop_start_up_state(path, keep_effective):
         ppy_py.set_dumpable(False)
     except Exception as e:  # any failure: run nothing
         fail(path, "cannot drop the start-up capabilities: %s" % e)
+    with open("/proc/self/stat") as f:
+        if f.read().rsplit(")", 1)[1].split()[4] != "0":
+            fail(path, "a controlling terminal remains")
     m = status_masks()
     if m.get("CapInh") != 0 or m.get("CapAmb") != 0:
         fail(path, "inheritable or ambient capabilities remain")

@@ -61,8 +61,8 @@ TOLERABLE = {
               "need: the drop still happens, and ppy reads the bounding set back itself",
 }
 
-# Points where a failure is survived although it should not be: bugs in wrapper/ppy.c,
-# reported to its owner and pinned by the xfail(strict) tests below. (label, detail suffix)
+# Points where a failure used to be survived (fail-open bugs in wrapper/ppy.c found by this
+# sweep, since fixed); the tests below keep them refusing. (label, detail suffix)
 KNOWN_BUGS = {
     ("fstatat", "/pyvenv.cfg"): "check_interpreter() takes any fstatat error on "
     "INTERPRETER/../../pyvenv.cfg for 'not a virtualenv' and skips the root-only check of "
@@ -291,7 +291,6 @@ def test_every_call_fails_safely_with_a_controlling_terminal(setup):
 
 @pytest.mark.parametrize("bug", sorted(KNOWN_BUGS), ids=lambda b: b[0] + b[1])
 def test_known_fail_open_points_refuse(setup, bug, request):
-    request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[bug]))
     key = "".join(c if c.isalnum() else "_" for c in bug[0] + bug[1])
     proc, events, _ = launch(setup, "count-" + key)
     where = [(e[1], int(e[2])) for e in events

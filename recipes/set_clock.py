@@ -1,0 +1,43 @@
+#!/usr/local/bin/ppy
+"""Recipe: set the system clock, holding only cap_sys_time.
+
+    chown timekeeper:timekeeper set_clock.py; chmod 0755 set_clock.py
+    setcap cap_sys_time=p set_clock.py
+    ./set_clock.py 2026-11-22T12:00:00Z     # set the clock
+    ./set_clock.py --check                  # prove the permission without changing anything
+
+--check calls settimeofday(NULL, NULL): the kernel checks CAP_SYS_TIME and changes nothing.
+"""
+import ctypes
+import datetime
+import os
+import sys
+
+import ppy_py
+
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_settimeofday = 164   # x86_64
+
+
+def no_op_settime():
+    if libc.syscall(SYS_settimeofday, None, None) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+if sys.argv[1:] == ["--check"]:
+    try:
+        no_op_settime()
+        print("without raising: allowed (unexpected!)")
+    except PermissionError:
+        print("without raising: refused")
+    with ppy_py.raised("sys_time"):
+        no_op_settime()
+    print("inside ppy_py.raised('sys_time'): allowed; the clock was not changed")
+else:
+    when = datetime.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00"))
+    with ppy_py.raised("sys_time"):
+        time_ns = int(when.timestamp() * 1e9)
+        import time
+        time.clock_settime_ns(time.CLOCK_REALTIME, time_ns)
+    print("clock set to %s" % when.isoformat())
