@@ -675,22 +675,35 @@ def test_exclusive_tty_does_not_keep_the_controlling_terminal(inst):
 
 RLIMIT_RACE = r"""
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
-/* As the caller: start ppy, wait until its early limit check has passed (it raises the
-   soft RLIMIT_CPU we set finite), then lower its RLIMIT_FSIZE from outside. */
+/* As the caller: start ppy and single-step it with SIGSTOP/SIGCONT (allowed: same uid
+   until it switches), until its early limit check has passed (it raised the soft
+   RLIMIT_CPU we set finite); then, while it is stopped, lower its RLIMIT_FSIZE. */
 int main(int argc, char **argv) {
     struct rlimit cpu = { 100000, RLIM_INFINITY }, small = { 4096, 4096 }, now;
-    int st;
+    struct timespec slice = { 0, 20000 };
+    int st, hit = 0;
     (void)argc;
     setrlimit(RLIMIT_CPU, &cpu);
     pid_t pid = fork();
     if (pid == 0) { execv(argv[1], argv + 1); _exit(99); }
-    while (prlimit(pid, RLIMIT_CPU, NULL, &now) == 0 && now.rlim_cur != RLIM_INFINITY)
-        ;
-    int hit = prlimit(pid, RLIMIT_FSIZE, &small, NULL) == 0;
+    for (int i = 0; i < 100000; i++) {
+        if (kill(pid, SIGSTOP) != 0)
+            break;
+        waitpid(pid, &st, WUNTRACED);
+        int rc = prlimit(pid, RLIMIT_CPU, NULL, &now);
+        if (rc == 0 && now.rlim_cur == RLIM_INFINITY)
+            hit = prlimit(pid, RLIMIT_FSIZE, &small, NULL) == 0;
+        kill(pid, SIGCONT);
+        if (rc != 0 || hit)
+            break;
+        nanosleep(&slice, NULL);
+    }
     waitpid(pid, &st, 0);
     fprintf(stdout, "HIT %d\n", hit);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -703,7 +716,7 @@ def test_caller_cannot_lower_limits_after_the_check(inst):
     body = "import resource\nprint('FSIZE', resource.getrlimit(resource.RLIMIT_FSIZE))\n"
     path = inst.script(body)
     hits = 0
-    for _ in range(20):
+    for _ in range(10):
         proc = run([helper, inst.ppy, path])
         hits += "HIT 1" in proc.stdout
         if RAN in proc.stdout:

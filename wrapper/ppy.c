@@ -701,29 +701,41 @@ static char *check_library(void)
 	return boot;
 }
 
+/* What root's PPY_CONF says. */
+struct conf {
+	char *interp[PPY_MAX_INTERPRETERS];   /* interpreters scripts may ask for */
+	size_t ninterp;
+	char *forbid[PPY_MAX_INTERPRETERS];   /* scripts (real paths, or "*") ... */
+	const char *forbid_mode[PPY_MAX_INTERPRETERS]; /* ... that may not start processes */
+	size_t nforbid;
+};
+
 /*
- * PPY_CONF, if it exists, lists more interpreters root allows, one per line:
- *     interpreter /srv/venvs/web/bin/python
- * It and its directories must be root's alone. Returns how many were read.
+ * PPY_CONF, if it exists, says, one item per line:
+ *     interpreter /srv/venvs/web/bin/python     an interpreter scripts may ask for
+ *     forbid-exec raise|log /srv/app/serve.py   refuse (or log) any process creation by
+ *                                               that script ("*": every script)
+ * It and its directories must be root's alone: the script's owner cannot change it.
  */
-static size_t read_conf(char **interp)
+static void read_conf(struct conf *c)
 {
 	static char text[65536];
 	char copy[PATH_MAX], *save = NULL;
 	const char *last;
 	struct stat st;
-	size_t n = 0, line = 0;
+	size_t line = 0;
 	ssize_t len;
 	int dir, fd;
 
+	memset(c, 0, sizeof *c);
 	/* No file (or no etc/ directory) is no configuration; only root can create either. */
 	if (lstat(PPY_CONF, &st) != 0 && errno == ENOENT)
-		return 0;
+		return;
 	dir = open_parent(PPY_CONF, 0, PPY_EX_INSTALL, "configuration", copy, sizeof copy, &last);
 	fd = openat(dir, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	close(dir);
 	if (fd < 0 && errno == ENOENT)
-		return 0;
+		return;
 	if (fd < 0 || fstat(fd, &st) != 0)
 		die_errno(PPY_EX_INSTALL, "configuration %s", PPY_CONF);
 	if (!S_ISREG(st.st_mode) || !is_root_only(&st))
@@ -738,26 +750,48 @@ static size_t read_conf(char **interp)
 	text[len] = '\0';
 	close(fd);
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char word[32], path[PATH_MAX], extra;
+		char word[32], mode[8], path[PATH_MAX], extra;
 		line++;
 		l += strspn(l, " \t");
 		if (*l == '#' || *l == '\0')
 			continue;
-		if (sscanf(l, "%31s %4095s %c", word, path, &extra) != 2 ||
-		    strcmp(word, "interpreter") != 0 || path[0] != '/' ||
-		    n == PPY_MAX_INTERPRETERS)
-			die(PPY_EX_INSTALL, "configuration %s, line %zu: expected "
-			    "'interpreter /absolute/path'", PPY_CONF, line);
-		if (!(interp[n++] = strdup(path)))
-			die(PPY_EX_SYSCALL, "out of memory");
+		if (sscanf(l, "%31s %4095s %c", word, path, &extra) == 2 &&
+		    strcmp(word, "interpreter") == 0 && path[0] == '/' &&
+		    c->ninterp < PPY_MAX_INTERPRETERS) {
+			if (!(c->interp[c->ninterp++] = strdup(path)))
+				die(PPY_EX_SYSCALL, "out of memory");
+		} else if (sscanf(l, "%31s %7s %4095s %c", word, mode, path, &extra) == 3 &&
+			   strcmp(word, "forbid-exec") == 0 &&
+			   (strcmp(mode, "raise") == 0 || strcmp(mode, "log") == 0) &&
+			   (path[0] == '/' || strcmp(path, "*") == 0) &&
+			   c->nforbid < PPY_MAX_INTERPRETERS) {
+			c->forbid_mode[c->nforbid] = strcmp(mode, "raise") == 0 ? "raise" : "log";
+			if (!(c->forbid[c->nforbid++] = strdup(path)))
+				die(PPY_EX_SYSCALL, "out of memory");
+		} else {
+			die(PPY_EX_INSTALL, "configuration %s, line %zu: expected 'interpreter "
+			    "/absolute/path' or 'forbid-exec raise|log /absolute/path|*'",
+			    PPY_CONF, line);
+		}
 	}
-	return n;
 }
 
-static int conf_allows(char **interp, size_t n, const char *path)
+/* "raise" or "log" if root's config forbids process creation by the script at PATH. */
+static const char *forbid_mode(const struct conf *c, const char *path)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(interp[i], path) == 0)
+	const char *mode = "-";
+
+	for (size_t i = 0; i < c->nforbid; i++)
+		if (strcmp(c->forbid[i], "*") == 0 || strcmp(c->forbid[i], path) == 0)
+			if (strcmp(mode, "raise") != 0)   /* the stricter line wins */
+				mode = c->forbid_mode[i];
+	return mode;
+}
+
+static int conf_allows(const struct conf *c, const char *path)
+{
+	for (size_t i = 0; i < c->ninterp; i++)
+		if (strcmp(c->interp[i], path) == 0)
 			return 1;
 	return 0;
 }
@@ -768,7 +802,7 @@ static int conf_allows(char **interp, size_t n, const char *path)
  * interpreter if PPY_CONF allows it; anything else runs the built-in one. HINT is the
  * word the kernel passed from that line, if ppy was started through it: it must agree.
  */
-static const char *select_interpreter(int fd, char **interp, size_t n, const char *hint)
+static const char *select_interpreter(int fd, const struct conf *c, const char *hint)
 {
 	char buf[257], *nl, *word, *end;
 	ssize_t len = pread(fd, buf, sizeof buf - 1, 0);
@@ -797,7 +831,7 @@ static const char *select_interpreter(int fd, char **interp, size_t n, const cha
 		die(PPY_EX_FILE, "started with interpreter %s, which its #! line does not name", hint);
 	if (!word || !*word)
 		return PPY_PYTHON;
-	if (!conf_allows(interp, n, word))
+	if (!conf_allows(c, word))
 		die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow "
 		    "(add 'interpreter %s' there as root)", word, PPY_CONF, word);
 	if (!(end = strdup(word)))
@@ -1147,9 +1181,9 @@ int main(int argc, char **argv, char **envp)
 	uint64_t eff, perm, inh, grant;
 	size_t nenv;
 	int check = 0, first = 1, mfd;
-	char *interp[PPY_MAX_INTERPRETERS], *boot;
+	static struct conf conf;
+	char *boot;
 	const char *python, *hint = NULL;
-	size_t nconf;
 	struct stat st;
 
 	/* Parse. Nothing after SCRIPT is ever read by ppy or by the interpreter as an option. */
@@ -1186,8 +1220,8 @@ int main(int argc, char **argv, char **envp)
 	set_caps(perm, 0, inh, "clearing the effective set");
 
 	/* Started through "#!/usr/local/bin/ppy INTERPRETER": the kernel passes that word. */
-	nconf = read_conf(interp);
-	if (first + 1 < argc && conf_allows(interp, nconf, argv[first])) {
+	read_conf(&conf);
+	if (first + 1 < argc && conf_allows(&conf, argv[first])) {
 		hint = argv[first++];
 	} else if (first + 1 < argc && argv[first][0] == '/' && stat(argv[first], &st) == 0 &&
 		   S_ISREG(st.st_mode) && st.st_uid == 0) {
@@ -1227,7 +1261,7 @@ int main(int argc, char **argv, char **envp)
 
 	if (check) {
 		static char shown[PATH_MAX * 4 + 1];
-		python = select_interpreter(s.fd, interp, nconf, hint);
+		python = select_interpreter(s.fd, &conf, hint);
 		check_interpreter(python);
 		check_library();
 		escape(s.path, shown, sizeof shown);
@@ -1240,7 +1274,7 @@ int main(int argc, char **argv, char **envp)
 
 	/* Bind: from here on only the sealed copy of what was checked is used. */
 	mfd = snapshot(&s);
-	python = select_interpreter(mfd, interp, nconf, hint);
+	python = select_interpreter(mfd, &conf, hint);
 	check_interpreter(python);
 	boot = check_library();
 	owner_env(s.st.st_uid, env, &nenv);
@@ -1286,6 +1320,7 @@ int main(int argc, char **argv, char **envp)
 		args[i++] = boot;
 		args[i++] = "3";
 		args[i++] = s.effective ? "1" : "0";
+		args[i++] = (char *)forbid_mode(&conf, s.path);
 		args[i++] = s.path;
 		for (int a = first + 1; a < argc; a++)
 			args[i++] = argv[a];

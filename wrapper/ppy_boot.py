@@ -1,6 +1,6 @@
 """ppy boot: the first Python code of every ppy launch, installed as LIBDIR/ppy_boot.py.
 
-The launcher execs `python -I -B -- ppy_boot.py 3 EFFECTIVE PATH ARG...` as the script's
+The launcher execs `python -I -B -- ppy_boot.py 3 EFFECTIVE FORBID PATH ARG...` as the script's
 owner, with the script's capabilities in the permitted, inheritable and ambient sets (the
 only way an unmodified interpreter receives them). Before any script code runs, this file:
 
@@ -8,7 +8,9 @@ only way an unmodified interpreter receives them). Before any script code runs, 
 2. empties the effective set unless the file's effective bit was set (EFFECTIVE == "1");
 3. makes the process non-dumpable (no core file, no same-uid /proc snooping);
 4. reads the kernel's /proc/self/status to confirm all of that;
-5. runs the sealed copy of the script (fd 3) as __main__, named by its real PATH.
+5. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
+   ppy_py.hardening.forbid_exec audit hook, which the script cannot remove;
+6. runs the sealed copy of the script (fd 3) as __main__, named by its real PATH.
 
 Any failure stops here with status 88 and one line on stderr; no script code runs.
 Nothing the caller passes (ARG...) is read here: it becomes sys.argv[1:].
@@ -40,15 +42,24 @@ def drop_start_up_state(path, keep_effective):
     # First on the path: the checked copy, never one from a venv's site-packages.
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
     try:
-        import ppy_py
+        # The compiled helpers directly: each returns 0 or -errno, checked here. (The
+        # public ppy_py functions do the same, with more imports than start-up needs.)
+        from ppy_py._capng import ffi, lib
 
-        ppy_py.clear_inheritable()
-        ppy_py.ambient.clear()
-        if not keep_effective:
-            ppy_py.lower_caps(*ppy_py.current().effective)
-        ppy_py.set_dumpable(False)
-    except Exception as e:  # any failure: run nothing
-        fail(path, "cannot drop the start-up capabilities: %s" % e)
+        e, p, i = ffi.new("uint64_t *"), ffi.new("uint64_t *"), ffi.new("uint64_t *")
+        steps = (
+            ("capget", lambda: lib.ppy_capget(e, p, i)),
+            ("capset", lambda: lib.ppy_capset(p[0] if keep_effective else 0, p[0], 0)),
+            ("ambient clear", lambda: lib.ppy_prctl(lib.PR_CAP_AMBIENT,
+                                                    lib.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)),
+            ("not dumpable", lambda: lib.ppy_prctl(lib.PR_SET_DUMPABLE, 0, 0, 0, 0)),
+        )
+        for name, step in steps:
+            rc = step()
+            if rc < 0:
+                fail(path, "%s: %s" % (name, os.strerror(-rc)))
+    except ImportError as e:
+        fail(path, "cannot load ppy_py: %s" % e)
     with open("/proc/self/stat") as f:
         if f.read().rsplit(")", 1)[1].split()[4] != "0":
             fail(path, "a controlling terminal remains")
@@ -57,6 +68,17 @@ def drop_start_up_state(path, keep_effective):
         fail(path, "inheritable or ambient capabilities remain")
     if m.get("CapEff") != (m.get("CapPrm") if keep_effective else 0):
         fail(path, "effective set is not as the file asked")
+
+
+def forbid_exec(path, mode):
+    if mode == "-":
+        return
+    try:
+        from ppy_py import hardening
+
+        hardening.forbid_exec(mode)
+    except Exception as e:
+        fail(path, "cannot forbid process creation: %s" % e)
 
 
 def read_script(path, fd):
@@ -79,10 +101,12 @@ def read_script(path, fd):
 
 
 def main():
-    if len(sys.argv) < 4 or sys.argv[1] != "3" or sys.argv[2] not in ("0", "1"):
+    if (len(sys.argv) < 5 or sys.argv[1] != "3" or sys.argv[2] not in ("0", "1")
+            or sys.argv[3] not in ("-", "raise", "log")):
         fail("?", "started without ppy")
-    path = sys.argv[3]
+    path = sys.argv[4]
     drop_start_up_state(path, sys.argv[2] == "1")
+    forbid_exec(path, sys.argv[3])
     source = read_script(path, 3)
     try:
         code = compile(source, path, "exec", dont_inherit=True)
@@ -92,14 +116,12 @@ def main():
         traceback.print_exc(limit=0)
         sys.exit(1)
 
-    import types
-
-    main_module = types.ModuleType("__main__")
+    main_module = type(sys)("__main__")
     main_module.__file__ = path
     main_module.__cached__ = None
     main_module.__builtins__ = __builtins__
     sys.modules["__main__"] = main_module
-    sys.argv[:] = [path] + sys.argv[4:]
+    sys.argv[:] = [path] + sys.argv[5:]
     try:
         exec(code, main_module.__dict__)
     except (SystemExit, KeyboardInterrupt):
