@@ -514,11 +514,17 @@ TIOCSTI = textwrap.dedent(
 )
 
 
-def test_script_cannot_push_input_into_the_callers_terminal(inst):
+def tiocsti_in_a_terminal_session(inst, exclusive=False):
+    """Run the TIOCSTI script as the caller in a session whose controlling terminal is a
+    pty, like a login shell's (with the tty in exclusive mode if asked); its output."""
     import pty
     path = inst.script(TIOCSTI, caps="cap_net_bind_service=ep")
     pid, fd = pty.fork()
-    if pid == 0:   # a session whose controlling terminal is the pty, like a login shell
+    if pid == 0:
+        if exclusive:   # open("/dev/tty") now fails for ppy (EBUSY)
+            import fcntl
+            import termios
+            fcntl.ioctl(0, termios.TIOCEXCL)
         os.execv("/usr/bin/setpriv", ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}",
                                       "--clear-groups", inst.ppy, path])
     out = b""
@@ -530,8 +536,12 @@ def test_script_cannot_push_input_into_the_callers_terminal(inst):
         if not chunk:
             break
         out += chunk
-    _, st = os.waitpid(pid, 0)
-    text = out.decode(errors="replace")
+    os.waitpid(pid, 0)
+    return out.decode(errors="replace")
+
+
+def test_script_cannot_push_input_into_the_callers_terminal(inst):
+    text = tiocsti_in_a_terminal_session(inst)
     assert RAN in text, text
     assert "INJECTED" not in text and "refused 1" in text, text
 
@@ -649,26 +659,7 @@ def test_script_held_open_for_writing_is_refused(inst):
 
 def test_exclusive_tty_does_not_keep_the_controlling_terminal(inst):
     """TIOCEXCL makes open('/dev/tty') fail for ppy; it must still drop the terminal."""
-    import pty
-    path = inst.script(TIOCSTI, caps="cap_net_bind_service=ep")
-    pid, fd = pty.fork()
-    if pid == 0:
-        import fcntl
-        import termios
-        fcntl.ioctl(0, termios.TIOCEXCL)
-        os.execv("/usr/bin/setpriv", ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}",
-                                      "--clear-groups", inst.ppy, path])
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.waitpid(pid, 0)
-    text = out.decode(errors="replace")
+    text = tiocsti_in_a_terminal_session(inst, exclusive=True)
     assert RAN in text, text
     assert "INJECTED" not in text and "refused 1" in text, text
 
