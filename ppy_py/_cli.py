@@ -252,6 +252,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
     ppy = args.ppy or shutil.which("ppy")
     if not ppy:
         raise CliError("audit: no ppy on PATH: pass the installed launcher with --ppy PATH")
+    if os.path.islink(args.dir):
+        raise CliError("audit: %s: a symbolic link: name the directory itself" % args.dir)
     if not os.path.isdir(args.dir):
         raise CliError("audit: %s: not a directory" % args.dir)
     status = 0

@@ -145,6 +145,16 @@ def test_audit_without_ppy_says_pass_it(tmp_path):
                            "launcher with --ppy PATH\n")
 
 
+def test_audit_refuses_a_symlinked_or_missing_dir(tmp_path):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "l").symlink_to(tmp_path / "d")
+    for name, why in (("l", "a symbolic link"), ("missing", "not a directory")):
+        proc = cli("audit", str(tmp_path / name), "--ppy", "/bin/false")
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert proc.stderr == "python -m ppy_py: audit: %s: %s%s\n" % (
+            tmp_path / name, why, ": name the directory itself" if name == "l" else "")
+
+
 def test_importing_ppy_py_and_the_cli_starts_nothing():
     code = ("import sys, ppy_py, ppy_py._cli; "
             "print(sorted(m for m in ('subprocess', 'shutil') if m in sys.modules))")
@@ -269,6 +279,7 @@ def test_audit_an_install():
         os.mkdir(sub, 0o755)
         nested = inst.script(caps="cap_net_raw=ep", directory=sub)
         os.symlink(good, os.path.join(inst.scripts, "zz-link"))  # not followed
+        os.symlink(sub, os.path.join(inst.scripts, "zz-dirlink"))  # nor this
         proc = run(["unshare", "-Ur", shutil.which("setcap"), "cap_net_raw=p", forged], uid=OWNER)
         assert proc.returncode == 0, proc.stderr
         assert ppy_py.file_caps(forged).rootid == OWNER
