@@ -764,3 +764,13 @@ def test_shared_fs_caller_gets_the_caller_status(inst):
     """The kernel withholds ppy's file capabilities when the caller shares its fs_struct."""
     helper = compile_helper("clonefs", CLONE_FS, inst.base)
     refused(run([helper, inst.ppy, inst.script()]), EX_CALLER, "withheld")
+
+
+def test_install_puts_the_man_page_where_man_finds_it(inst):
+    page = os.path.join(inst.prefix, "share", "man", "man1", "ppy.1")
+    assert os.stat(page).st_mode & 0o777 == 0o644
+    text = subprocess.run(["man", "-l", page], capture_output=True, text=True,
+                          env={"MANWIDTH": "100", "PATH": os.environ.get("PATH", "/usr/bin")}).stdout
+    assert "run a Python script with exactly the capabilities set on it" in text
+    for status in ("64", "80", "83", "88"):
+        assert status in text
