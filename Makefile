@@ -80,7 +80,7 @@ uninstall:
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux attr acl \
+		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux attr acl man-db procps \
 		python3 python3-dev python3-cffi python3-cffi-backend python3-venv python3-pip
 
 $(TEST_VENV)/bin/pytest:
