@@ -383,3 +383,24 @@ def test_restrict_paths_file_rule(tmp_path):
         return res
 
     assert in_child(child, str(one), str(two)) == ["1", "EACCES"]
+
+
+def test_forbid_exec_before_the_script_runs(tmp_path):
+    # What ppy_boot.py will do: switch the guard on, then run the script.
+    script = tmp_path / "s.py"
+    script.write_text("import subprocess\nsubprocess.check_call(['id'])\nprint('not reached')\n")
+    import subprocess
+
+    boot = (
+        "import sys, runpy; sys.path.insert(0, %r)\n"
+        "import ppy_py.hardening; ppy_py.hardening.forbid_exec('raise')\n"
+        "sys.argv = [%r]; runpy.run_path(%r, run_name='__main__')\n" % (REPO, str(script), str(script))
+    )
+    proc = subprocess.run(["/usr/bin/python3", "-I", "-B", "-c", boot], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert "not reached" not in proc.stdout
+    assert proc.stderr.rstrip().splitlines()[-1] == (
+        "ppy_py.hardening.ProcessCreationRefused: ppy_py.hardening: process creation refused: "
+        "subprocess.Popen(['id'])"
+    ), proc.stderr
