@@ -404,3 +404,13 @@ def test_forbid_exec_before_the_script_runs(tmp_path):
         "ppy_py.hardening.ProcessCreationRefused: ppy_py.hardening: process creation refused: "
         "subprocess.Popen(['id'])"
     ), proc.stderr
+
+
+def test_find_library_falls_back_to_library_dirs(tmp_path, monkeypatch):
+    import ppy_py.hardening as h
+
+    (tmp_path / "libppyfake.so.1").write_bytes(b"")
+    (tmp_path / "libppyfake.so.1.2.3").write_bytes(b"")
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path))
+    assert h.find_library("ppyfake") == "libppyfake.so.1"
+    assert h.find_library("ppyfake-absent") is None
