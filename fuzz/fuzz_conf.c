@@ -1,11 +1,13 @@
 /*
- * read_conf(): the root-owned ppy.conf ("interpreter /absolute/path" lines, comments,
- * blank lines). Root writes it, but it decides which interpreters run with capabilities,
- * so a malformed file must be refused whole, never half-read. Checked against a
- * restatement: up to the first NUL, lines split on '\n'; after leading blanks, '#' lines
- * and empty lines are skipped; every other line must be exactly two whitespace-separated
- * words, "interpreter" and an absolute path of at most 4095 bytes; at most 64 of them;
- * 65535 bytes or more is refused.
+ * read_conf(): the root-owned ppy.conf ("interpreter /absolute/path" and "forbid-exec
+ * raise|log /absolute/path|*" lines, comments, blank lines). Root writes it, but it
+ * decides which interpreters run with capabilities and which scripts may start
+ * processes, so a malformed file must be refused whole, never half-read. Checked against
+ * a restatement: up to the first NUL, lines split on '\n'; after leading blanks, '#'
+ * lines and empty lines are skipped; every other line must be exactly the words
+ * "interpreter" and an absolute path, or "forbid-exec", "raise" or "log", and an absolute
+ * path or "*" (paths of at most 4095 bytes); at most 64 of each kind; 65535 bytes or
+ * more is refused.
  * The harness writes each input to a root-only directory (so it must run as root, as CI
  * and `make fuzz` do); ppy.c's compiled-in PPY_CONF is redirected there.
  */
@@ -22,7 +24,7 @@ char *fuzz_strdup(const char *s);
 #undef strdup
 
 /* read_conf's copies, freed after each input (a refusal leaves them, as ppy exits). */
-static char *owned[70];
+static char *owned[140];
 static size_t nowned;
 
 char *fuzz_strdup(const char *s)
@@ -34,7 +36,13 @@ char *fuzz_strdup(const char *s)
 	return d;
 }
 
-static int reference(const uint8_t *d, size_t size, char want[][4096], size_t *n)
+struct want {
+	size_t ninterp, nforbid;
+	char interp[65][4096], forbid[65][4096];
+	const char *mode[65];
+};
+
+static int reference(const uint8_t *d, size_t size, struct want *w)
 {
 	static char text[65536];
 	char *save = NULL;
@@ -43,15 +51,15 @@ static int reference(const uint8_t *d, size_t size, char want[][4096], size_t *n
 		return PPY_EX_INSTALL;
 	memcpy(text, d, size);
 	text[size] = '\0';
-	*n = 0;
+	w->ninterp = w->nforbid = 0;
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char *tok[3];
+		char *tok[4];
 		int ntok = 0;
 		while (*l == ' ' || *l == '\t')
 			l++;
 		if (*l == '#' || !*l)
 			continue;
-		for (char *p = l; *p && ntok < 3;) {
+		for (char *p = l; *p && ntok < 4;) {
 			while (*p && isspace((unsigned char)*p))
 				p++;
 			if (!*p)
@@ -62,10 +70,18 @@ static int reference(const uint8_t *d, size_t size, char want[][4096], size_t *n
 			if (*p)
 				*p++ = '\0';
 		}
-		if (ntok != 2 || strcmp(tok[0], "interpreter") || tok[1][0] != '/' ||
-		    strlen(tok[1]) > 4095 || *n == 64)
+		if (ntok == 2 && !strcmp(tok[0], "interpreter") && tok[1][0] == '/' &&
+		    strlen(tok[1]) <= 4095 && w->ninterp < 64) {
+			strcpy(w->interp[w->ninterp++], tok[1]);
+		} else if (ntok == 3 && !strcmp(tok[0], "forbid-exec") &&
+			   (!strcmp(tok[1], "raise") || !strcmp(tok[1], "log")) &&
+			   (tok[2][0] == '/' || !strcmp(tok[2], "*")) && strlen(tok[2]) <= 4095 &&
+			   w->nforbid < 64) {
+			w->mode[w->nforbid] = !strcmp(tok[1], "raise") ? "raise" : "log";
+			strcpy(w->forbid[w->nforbid++], tok[2]);
+		} else {
 			return PPY_EX_INSTALL;
-		strcpy(want[(*n)++], tok[1]);
+		}
 	}
 	return -1;
 }
@@ -94,9 +110,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char want[65][4096];
-	char *interp[PPY_MAX_INTERPRETERS];
-	size_t n = 0, nwant = 0;
+	static struct want want;
+	static struct conf conf;
 	int status, ref, fd;
 
 	fd = open(fuzz_conf_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -106,13 +121,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	script_shown[0] = '\0';
 	nowned = 0;
-	GUARD(status, n = read_conf(interp));
-	ref = reference(data, size, want, &nwant);
+	GUARD(status, read_conf(&conf));
+	ref = reference(data, size, &want);
 	CHECK(status == ref);
 	if (status == -1) {
-		CHECK(n == nwant);
-		for (size_t i = 0; i < n; i++)
-			CHECK(strcmp(interp[i], want[i]) == 0);
+		CHECK(conf.ninterp == want.ninterp && conf.nforbid == want.nforbid);
+		for (size_t i = 0; i < conf.ninterp; i++)
+			CHECK(strcmp(conf.interp[i], want.interp[i]) == 0);
+		for (size_t i = 0; i < conf.nforbid; i++)
+			CHECK(strcmp(conf.forbid[i], want.forbid[i]) == 0 &&
+			      strcmp(conf.forbid_mode[i], want.mode[i]) == 0);
 	}
 	for (size_t i = 0; i < nowned; i++)
 		free(owned[i]);

@@ -81,8 +81,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(ftruncate(mfd, 0) == 0);
 	CHECK(pwrite(mfd, data, size, 0) == (ssize_t)size);
 
+	static struct conf conf;
+	if (!conf.ninterp) {
+		for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+			conf.interp[conf.ninterp++] = allowed[i];
+	}
 	script_shown[0] = '\0';
-	GUARD(status, got = select_interpreter(mfd, allowed, 3, hint));
+	GUARD(status, got = select_interpreter(mfd, &conf, hint));
 	ref = reference(data, size, hint, &want);
 	CHECK(status == ref);
 	if (status == -1) {
