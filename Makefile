@@ -40,7 +40,7 @@ EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))
 TEST_VENV := .venv
 TEST_PYTHON ?= $(TEST_VENV)/bin/python
 
-.PHONY: all ext install uninstall test deps demo deb clean FORCE
+.PHONY: all ext install install-pth uninstall test deps demo deb clean FORCE
 
 all: wrapper/ppy ext
 
@@ -71,6 +71,12 @@ install: all
 	else \
 		echo "NO_SETCAP set: run setcap '$(FILECAPS)' $(BINDIR)/ppy as root to activate"; \
 	fi
+
+# Optional: activate ppy_py.hardening.patch_stdlib() for every program of an interpreter
+# or venv, before any other import: make install-pth SITEDIR=$$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
+install-pth:
+	@[ -n "$(SITEDIR)" ] || { echo "make install-pth SITEDIR=<site-packages directory>" >&2; exit 2; }
+	install -m 0644 ppy_py/_pth/ppy_py-hardening.pth $(DESTDIR)$(SITEDIR)/ppy_py-hardening.pth
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ppy $(DESTDIR)$(MANDIR)/man1/ppy.1

@@ -1,0 +1,93 @@
+"""forbid-exec: root's ppy.conf, not the script's owner, decides that a script may not
+start processes; ppy's boot installs ppy_py.hardening.forbid_exec before its first line."""
+import os
+import textwrap
+
+import pytest
+
+from ppytest import EX_BOOT, EX_INSTALL, OWNER, RAN, Install, refused, run
+
+pytestmark = pytest.mark.root
+
+SPAWN = textwrap.dedent(
+    """
+    import subprocess, sys
+    try:
+        subprocess.run(["/bin/true"], check=True)
+        print("SPAWNED")
+    except PermissionError as e:
+        print("REFUSED", e)
+    # the owner's code cannot take the guard away: audit hooks stay
+    sys.addaudithook(lambda *a: None)
+    try:
+        subprocess.run(["/bin/true"])
+        print("SPAWNED-AGAIN")
+    except PermissionError:
+        print("STILL-REFUSED")
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def inst():
+    i = Install()
+    i.conf = os.path.join(i.prefix, "etc", "ppy.conf")
+    os.makedirs(os.path.dirname(i.conf), 0o755, exist_ok=True)
+    yield i
+    i.remove()
+
+
+def conf(inst, text):
+    with open(inst.conf, "w") as f:
+        f.write(text)
+    os.chmod(inst.conf, 0o644)
+
+
+def test_forbid_exec_raise_refuses_process_creation(inst):
+    guarded = inst.script(SPAWN)
+    free = inst.script(SPAWN)
+    conf(inst, f"forbid-exec raise {guarded}\n")
+    out = run([guarded]).stdout.splitlines()
+    assert out[0] == RAN
+    assert out[1].startswith("REFUSED") and "subprocess.Popen" in out[1], out
+    assert out[2] == "STILL-REFUSED"
+    assert run([free]).stdout.splitlines()[1:] == ["SPAWNED", "SPAWNED-AGAIN"]
+
+
+def test_forbid_exec_star_and_log_mode(inst):
+    path = inst.script(SPAWN)
+    conf(inst, "forbid-exec log *\n")
+    proc = run([path])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1:] == ["SPAWNED", "SPAWNED-AGAIN"]
+    assert "process creation" in proc.stderr and "/bin/true" in proc.stderr
+
+
+def test_the_stricter_line_wins(inst):
+    path = inst.script(SPAWN)
+    conf(inst, f"forbid-exec log *\nforbid-exec raise {path}\n")
+    assert run([path]).stdout.splitlines()[1].startswith("REFUSED")
+
+
+def test_bad_forbid_exec_line_is_refused(inst):
+    conf(inst, "forbid-exec sometimes *\n")
+    refused(run([inst.script()]), EX_INSTALL, "line 1", "forbid-exec")
+
+
+def test_missing_hardening_module_stops_the_launch(inst):
+    """If the guard cannot be installed, no script code runs (status 88)."""
+    path = inst.script(SPAWN)
+    conf(inst, f"forbid-exec raise {path}\n")
+    module = os.path.join(inst.libdir, "python", "ppy_py", "hardening.py")
+    cached = [os.path.join(inst.libdir, "python", "ppy_py", "__pycache__", f)
+              for f in os.listdir(os.path.join(inst.libdir, "python", "ppy_py", "__pycache__"))
+              if f.startswith("hardening.")]
+    os.rename(module, module + ".away")
+    for c in cached:
+        os.rename(c, c + ".away")
+    try:
+        refused(run([path]), EX_BOOT, "cannot forbid process creation")
+    finally:
+        os.rename(module + ".away", module)
+        for c in cached:
+            os.rename(c + ".away", c)
