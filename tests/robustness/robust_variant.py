@@ -60,9 +60,6 @@ SKIP = {
     ("valgrind", "test_low_nproc_limit_never_runs_with_another_identity"):
         "its point is an execve that fails (EAGAIN), which valgrind cannot survive "
         "(\"EXEC FAILED: I can't recover\")",
-    ("valgrind", "test_shared_fs_caller_gets_the_caller_status"):
-        "ppy tells 'caps withheld' from 'not installed' by its own file's xattr, read via "
-        "/proc/self/exe, which under valgrind is valgrind's binary",
 }
 
 findings = []     # (install, file, first lines) of every sanitizer/valgrind report
