@@ -86,3 +86,8 @@ def test_argc_zero_is_refused(ppy, tmp_path):
     assert proc.returncode == EX_USAGE, proc.stderr
     assert "x.py" not in proc.stderr and "GCONV" not in proc.stderr
     assert proc.stderr.startswith("ppy: ")
+
+
+def test_a_backslash_in_a_name_cannot_pass_for_an_escaped_byte(ppy, tmp_path):
+    name = str(tmp_path / "a\\x0ab.py")       # a literal backslash, x, 0, a
+    one_line_refusal(call([ppy, name]), EX_NOSCRIPT, "a\\x5cx0ab.py")

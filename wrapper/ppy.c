@@ -106,13 +106,15 @@ static unsigned last_cap;                    /* the running kernel's highest cap
 
 /* ---------------------------------------------------------------- errors */
 
-static void escape(const char *s, char *out, size_t size);
+static void escape_bytes(const char *s, char *out, size_t size, int backslash);
 
 static void say(const char *raw)
 {
 	static char msg[8192];
 
-	escape(raw, msg, sizeof msg);
+	/* Names in RAW were escaped where they came in (a backslash as \x5c); this pass
+	   catches any control byte left, and leaves backslashes, so nothing is escaped twice. */
+	escape_bytes(raw, msg, sizeof msg, 0);
 	if (script_shown[0])
 		fprintf(stderr, "ppy: %s: %s\n", script_shown, msg);
 	else
@@ -150,20 +152,28 @@ static void die_errno(int status, const char *fmt, ...)
 	die(status, "%s: %s", msg, strerror(saved));
 }
 
-/* Copy S into OUT (size >= 4*strlen+1) with anything but printable ASCII as \xNN, so that
-   no name from the caller or a file can add a line to stderr or syslog. */
-static void escape(const char *s, char *out, size_t size)
+/* Copy S into OUT (size >= 4*strlen+1) with anything but printable ASCII (and, if asked, a
+   backslash) as \xNN, so that no name from the caller or a file can add a line to stderr or
+   syslog, nor pass for an escaped byte. */
+static void escape_bytes(const char *s, char *out, size_t size, int backslash)
 {
 	size_t n = 0;
 
 	for (; *s && n + 5 < size; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c < 0x7f)
+		if (c >= 0x20 && c < 0x7f && !(backslash && c == '\\'))
 			out[n++] = (char)c;
 		else
 			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
 	}
 	out[n] = '\0';
+}
+
+/* How a name (a path, an argument) is shown: every byte outside printable ASCII, and a
+   backslash, as \xNN. */
+static void escape(const char *s, char *out, size_t size)
+{
+	escape_bytes(s, out, size, 1);
 }
 
 /* ---------------------------------------------------------------- capabilities */
@@ -229,7 +239,7 @@ static uint64_t grantable(void)
 static void kernel_caps(uint64_t *eff, uint64_t *perm, uint64_t *inh)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
+	struct __user_cap_data_struct d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
 
 	if (syscall(SYS_capget, &hdr, d) != 0)
 		die_errno(PPY_EX_SYSCALL, "capget");
