@@ -17,10 +17,13 @@
  *    every system call checked, and the final state read back from the kernel before exec;
  *  - trust nothing from the caller: argv, environment, fds, rlimits, signals, timers, umask,
  *    controlling tty, the script path;
- *  - run exactly the bytes whose capabilities were read (sealed copy, re-checked after reading);
+ *  - run exactly the bytes whose capabilities were read (sealed copy, re-checked after reading;
+ *    a file anyone holds open for writing is refused, as the kernel refuses to exec it);
  *  - refuse scripts that are not regular, writable by others, set-id, owned by uid/gid 0,
  *    below a directory writable by others, on nosuid/noexec mounts, unreadable or not
- *    executable by the caller, or whose capability xattr is missing, malformed or namespaced.
+ *    executable by the caller, or whose capability xattr is missing, malformed or namespaced;
+ *  - check again, after becoming the owner, what the caller could still change before it
+ *    (resource limits), and that no controlling terminal is left.
  * MUST NOT: search PATH, parse caller input as interpreter options, use NSS, re-exec itself.
  */
 #define _GNU_SOURCE
