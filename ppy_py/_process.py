@@ -12,8 +12,7 @@ children as documented in prctl(2).
 import errno as _errno
 
 from ._capng import ffi, lib
-from ._caps import Cap
-from ._state import _capget, capability_error, errno_text
+from ._state import capability_error, errno_text, setpcap_why
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -250,13 +249,8 @@ class SecurebitsControl:
             )
         rc = lib.ppy_prctl(lib.PR_SET_SECUREBITS, new, 0, 0, 0)
         if rc < 0:
-            why = errno_text(-rc)
-            if -rc == _errno.EPERM:
-                e, _, _ = _capget()
-                if not e >> Cap.SETPCAP & 1:
-                    why = "CAP_SETPCAP is not in the effective set"
             raise capability_error(
-                "cannot %s securebits %s: %s" % (what, _names(changed), why),
+                "cannot %s securebits %s: %s" % (what, _names(changed), setpcap_why(-rc)),
                 -rc,
                 operation=what,
                 capset="securebits",

@@ -292,6 +292,16 @@ def _capget() -> "tuple[int, int, int]":
     return buf[0], buf[1], buf[2]
 
 
+def setpcap_why(err: int) -> str:
+    """Why a change that needs CAP_SETPCAP (bounding set, securebits) failed with ERR:
+    EPERM without CAP_SETPCAP in the effective set says so; otherwise the errno."""
+    if err == _errno.EPERM:
+        e, _, _ = _capget()
+        if not e >> Cap.SETPCAP & 1:
+            return "CAP_SETPCAP is not in the effective set"
+    return errno_text(err)
+
+
 def _capset(e: int, p: int, i: int, verb: str, where: str, capset: str, mask: int) -> None:
     """capset(2), or raise "cannot <verb> <caps> <where>: <errno>"."""
     rc = lib.ppy_capset(e, p, i)
@@ -576,13 +586,8 @@ def drop_bounding(*caps: "CapLike | CapSet") -> None:
         if rc > 0:
             rc = lib.ppy_prctl(lib.PR_CAPBSET_DROP, cap, 0, 0, 0)
         if rc < 0:
-            why = errno_text(-rc)
-            if -rc == _errno.EPERM:
-                e, _, _ = _capget()
-                if not e >> Cap.SETPCAP & 1:
-                    why = "CAP_SETPCAP is not in the effective set"
             raise capability_error(
-                "cannot drop %s from bounding: %s" % (cap.macro, why),
+                "cannot drop %s from bounding: %s" % (cap.macro, setpcap_why(-rc)),
                 -rc,
                 operation="drop",
                 capset="bounding",
