@@ -7,6 +7,7 @@ capabilities).  The child reports what the *kernel* says, read from
 /proc/thread-self/status, and the parent asserts on that.
 """
 
+import inspect
 import json
 import os
 import subprocess
@@ -114,25 +115,11 @@ def run_python(code, *, setpriv=None, check=True, env=None, timeout=60):
     return result
 
 
-# Prepended to run_python code: the same status() reader inside the child.
-STATUS_SNIPPET = """
-import json, os
-def status(path="/proc/thread-self/status"):
-    out = {}
-    with open(path) as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            value = value.strip()
-            if key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
-                out[key] = int(value, 16)
-            elif key == "NoNewPrivs":
-                out[key] = int(value)
-            elif key in ("Uid", "Gid"):
-                out[key] = [int(v) for v in value.split()]
-            elif key == "Groups":
-                out[key] = sorted(int(v) for v in value.split())
-    return out
-"""
+# Prepended to run_python code: the same status() reader inside the child, from its source.
+STATUS_SNIPPET = (
+    "\nimport json, os\nSTATUS_MASKS = %r\n" % (STATUS_MASKS,)
+    + inspect.getsource(status)
+)
 
 ONE_CAP_NOBODY = [
     "--reuid=4242",
