@@ -746,11 +746,11 @@ static void read_conf(struct conf *c)
 		return;
 	dir = open_parent(PPY_CONF, 0, PPY_EX_INSTALL, "configuration", copy, sizeof copy, &last);
 	fd = openat(dir, last, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	close(dir);
 	if (fd < 0 && errno == ENOENT)
 		return;
 	if (fd < 0 || fstat(fd, &st) != 0)
 		die_errno(PPY_EX_INSTALL, "configuration %s", PPY_CONF);
+	close(dir);
 	if (!S_ISREG(st.st_mode) || !is_root_only(&st))
 		die(PPY_EX_INSTALL, "configuration %s must be a file owned and writable only by "
 		    "root", PPY_CONF);
