@@ -37,6 +37,8 @@ FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap,cap_lease=p
 endif
 
 EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))
+SYS_EXT   := ppy_py/_sys.abi3.so
+PYINC      = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 TEST_VENV := .venv
 TEST_PYTHON ?= $(TEST_VENV)/bin/python
 
@@ -51,11 +53,19 @@ wrapper/build.conf: FORCE
 wrapper/ppy: wrapper/ppy.c wrapper/build.conf
 	$(CC) $(CFLAGS) $(HARDEN) $(CONF) -o $@ wrapper/ppy.c $(LDFLAGS) $(LDHARDEN) -lcap-ng
 
-ext: $(EXT_STAMP)
+ext: $(EXT_STAMP) $(SYS_EXT)
 
-$(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h ppy_py/_build/capng_helpers.c
+$(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h ppy_py/_build/capng_helpers.c \
+		ppy_py/_build/rawcaps.h
 	$(PYTHON) ppy_py/_build/capng_build.py
 	@touch $@
+
+# capget/capset/prctl on CPython's stable ABI (one .abi3.so for every CPython >= 3.8):
+# the hot path of raised() and ppy's boot, which must not pay for cffi (see sysmodule.c).
+$(SYS_EXT): ppy_py/_build/sysmodule.c ppy_py/_build/rawcaps.h
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIC \
+		-shared -I$(PYINC) -Ippy_py/_build -o $@ ppy_py/_build/sysmodule.c \
+		-Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 
 install: all
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py
@@ -63,7 +73,7 @@ install: all
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
 	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/ppy_boot.py
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
-	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 ppy_py/_capng*.so ppy_py/_sys.abi3.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	$(PYTHON) -m compileall -q -d $(LIBDIR)/python $(DESTDIR)$(LIBDIR)/python
 	@if [ -z "$(NO_SETCAP)" ]; then \
 		echo "setcap $(FILECAPS) $(DESTDIR)$(BINDIR)/ppy"; \
@@ -118,7 +128,7 @@ deb:
 	dpkg-deb --root-owner-group --build build/deb $(DEB)
 
 clean:
-	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so ppy_py/.built-*
+	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so ppy_py/_sys*.so ppy_py/.built-*
 	rm -rf build
 
 # Robustness checks: analyze, check-sanitize, check-valgrind, check-faults, fuzz, check-load.

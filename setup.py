@@ -1,9 +1,23 @@
-"""Build hook for the cffi extension; all metadata is in pyproject.toml."""
+"""Build hook for the compiled modules; all metadata is in pyproject.toml.
 
-from setuptools import setup
+* ppy_py._capng: cffi API mode over libcap-ng (the cdef is _build/capng.h);
+* ppy_py._sys: capget/capset/prctl on CPython's stable ABI, for the hot path
+  of raised() and for ppy's boot (see _build/sysmodule.c for why).
+"""
+
+from setuptools import Extension, setup
 
 setup(
     packages=["ppy_py"],
     package_data={"ppy_py": ["py.typed", "*.pyi"]},
     cffi_modules=["ppy_py/_build/capng_build.py:ffibuilder"],
+    ext_modules=[
+        Extension(
+            "ppy_py._sys",
+            ["ppy_py/_build/sysmodule.c"],
+            include_dirs=["ppy_py/_build"],
+            depends=["ppy_py/_build/rawcaps.h"],
+            py_limited_api=True,
+        )
+    ],
 )

@@ -497,10 +497,20 @@ class CapSet:
 
 
 def _from_mask(mask: int) -> "CapSet":
-    """Trusted constructor: ``mask`` is already within 0..ALL_MASK."""
+    """Trusted constructor: ``mask`` is already within 0..ALL_MASK.
+
+    CapSets are immutable, so the single-cap and empty ones (what
+    ``raise_caps`` returns most) are made once and shared."""
+    try:
+        return _SMALL_SETS[mask]
+    except KeyError:
+        pass
     new = object.__new__(CapSet)
     object.__setattr__(new, "_mask", mask)
     return new
 
 
+_SMALL_SETS: "dict[int, CapSet]" = {}
 EMPTY = _from_mask(0)
+_SMALL_SETS.update({1 << n: _from_mask(1 << n) for n in range(LAST_CAP + 1)})
+_SMALL_SETS[0] = EMPTY

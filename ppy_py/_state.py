@@ -10,14 +10,18 @@ Linux keeps five capability sets per *thread* (capabilities(7)):
 * bounding    -- a limit on what execve() can add to permitted.
 
 Every call here acts on the calling thread only, as capset(2) does.  Raising
-and lowering the effective set is one capget + one capset inside one C call;
+and lowering the effective set is one capget + one capset inside one C call
+(``ppy_py._sys``, which keeps the GIL: cheaper than a cffi call);
 nothing is cached, so a change made by other code is never overwritten.
 """
 
-import _thread
 import errno as _errno
 
 from ._capng import ffi, lib
+from . import _sys
+from ._sys import Scope as _Scope
+from ._sys import eff_lower as _lower
+from ._sys import eff_raise as _raise
 from ._caps import (
     ALL_MASK,
     EMPTY,
@@ -34,7 +38,6 @@ from ._caps import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from types import TracebackType
     from typing import Any, TypeVar
 
     from ._caps import CapLike
@@ -357,10 +360,13 @@ def raise_caps(*caps: "CapLike | CapSet") -> "CapSet":
     names the missing ones and nothing changes.  Returns the caps that were
     not effective before (what ``lower_caps`` must undo).
     """
-    mask = mask_of(caps)
-    added = lib.ppy_eff_raise(mask)
-    if not added and ffi.errno:
-        raise _raise_failed(mask, ffi.errno)
+    try:
+        mask = _MASK_CACHE[caps]
+    except (KeyError, TypeError):  # TypeError: unhashable; mask_of() explains
+        mask = raised._parse(caps)
+    added = _raise(mask)
+    if added < 0:
+        raise _raise_failed(mask, -added)
     return _from_mask(added)
 
 
@@ -368,19 +374,19 @@ def lower_caps(*caps: "CapLike | CapSet") -> None:
     """Remove ``caps`` from the effective set; they stay permitted, so
     ``raise_caps`` can bring them back.  Lowering a cap that is not
     effective is not an error."""
-    mask = mask_of(caps)
+    try:
+        mask = _MASK_CACHE[caps]
+    except (KeyError, TypeError):
+        mask = raised._parse(caps)
     if mask:
-        rc = lib.ppy_eff_lower(mask)
+        rc = _lower(mask)
         if rc != 0:
             raise _lower_failed(mask, rc)
 
 
-_raise = lib.ppy_eff_raise
-_lower = lib.ppy_eff_lower
-_get_ident = _thread.get_ident
 
 
-class raised:
+class raised(_Scope):
     """Context manager and decorator: ``caps`` effective inside, as before after.
 
     ``with raised(Cap.NET_BIND_SERVICE): sock.bind(("", 80))`` adds the caps
@@ -392,7 +398,8 @@ class raised:
 
     One ``raised`` object may be entered again while inside it, and by
     several threads at once: each thread's entries are kept apart, since
-    each thread has its own effective set.
+    each thread has its own effective set.  Entering and leaving are done in
+    C (``ppy_py._sys.Scope``), one capget and at most one capset each.
 
     As a decorator (``@raised(...)`` or ``@requires(...)``) each call raises
     and lowers on its own.  Coroutine and generator functions are refused:
@@ -400,61 +407,29 @@ class raised:
     would run with the caps raised.
     """
 
-    __slots__ = ("_mask", "_owner", "_stack")
+    __slots__ = ()
 
-    def __init__(self, *caps: "CapLike | CapSet") -> None:
-        try:
-            mask = _MASK_CACHE.get(caps)
-        except TypeError:  # an unhashable argument: mask_of() explains
-            mask = None
-        if mask is None:
-            mask = mask_of(caps)
-            if len(_MASK_CACHE) < 256 and _all_str(caps):
-                _MASK_CACHE[caps] = mask
-        self._mask = mask
-        # Entries of the creating thread go to a plain list (the fast path);
-        # any other thread's go to _OTHERS under (id(self), thread id).
-        self._owner = _get_ident()
-        self._stack: "list[int] | None" = None
+    if TYPE_CHECKING:  # the C __new__ (Scope): from MASK_CACHE, else _parse
+
+        def __new__(cls, *caps: "CapLike | CapSet") -> "raised": ...
+
+    @staticmethod
+    def _parse(caps: "tuple[object, ...]") -> int:
+        mask = mask_of(caps)
+        if len(_MASK_CACHE) < 256 and _all_str(caps):
+            _MASK_CACHE[caps] = mask
+        return mask
 
     @property
     def caps(self) -> "CapSet":
         return _from_mask(self._mask)
 
-    def __enter__(self) -> None:
-        added = _raise(self._mask)
-        if not added and ffi.errno:
-            raise _raise_failed(self._mask, ffi.errno)
-        if _get_ident() == self._owner:
-            if self._stack is None:
-                self._stack = [added]
-            else:
-                self._stack.append(added)
-        else:
-            _OTHERS.setdefault((id(self), _get_ident()), []).append(added)
+    # Called by the C __enter__/__exit__ when the kernel refuses.
+    def _enter_failed(self, err: int) -> None:
+        raise _raise_failed(self._mask, err)
 
-    def __exit__(
-        self,
-        exc_type: "type[BaseException] | None",
-        exc: "BaseException | None",
-        tb: "TracebackType | None",
-    ) -> None:
-        if _get_ident() == self._owner:
-            stack = self._stack
-        else:
-            stack = _OTHERS.get((id(self), _get_ident()))
-        if not stack:
-            raise RuntimeError(
-                "raised() left in a thread it was not entered in: "
-                "capabilities belong to a thread"
-            )
-        added = stack.pop()
-        if not stack and stack is not self._stack:
-            del _OTHERS[(id(self), _get_ident())]
-        if added:
-            rc = _lower(added)
-            if rc != 0:
-                raise _lower_failed(added, rc)
+    def _exit_failed(self, added: int, err: int) -> None:
+        raise _lower_failed(added, -err)
 
     def __call__(self, func: "F") -> "F":
         code = getattr(func, "__code__", None)
@@ -469,8 +444,8 @@ class raised:
 
         def wrapper(*args: "Any", **kwargs: "Any") -> "Any":
             added = _raise(mask)
-            if not added and ffi.errno:
-                raise _raise_failed(mask, ffi.errno)
+            if added < 0:
+                raise _raise_failed(mask, -added)
             try:
                 return func(*args, **kwargs)
             finally:
@@ -492,11 +467,10 @@ class raised:
         return "raised(%r)" % str(_from_mask(self._mask))
 
 
-# raised("net_bind_service") parses its names once.  Only all-str keys are
-# stored: a bool or float would compare equal to a Cap key.
-_MASK_CACHE: "dict[tuple[object, ...], int]" = {}
-# Stacks of threads other than the one that created a raised() object.
-_OTHERS: "dict[tuple[int, int], list[int]]" = {}
+# raised("net_bind_service") parses its names once (the C __new__ looks
+# here first).  Only all-str keys are stored: a bool or float would compare
+# equal to a Cap key.
+_MASK_CACHE: "dict[tuple[object, ...], int]" = _sys.MASK_CACHE
 
 
 def _all_str(caps: "tuple[object, ...]") -> bool:

@@ -224,6 +224,106 @@ def test_raised_in_a_worker_thread_is_per_thread():
 
 
 @pytest.mark.root
+def test_raised_shared_by_two_threads_holding_it_at_once():
+    # The first thread to enter keeps its entries in C; a second one's go to a
+    # dict keyed by its thread. Main leaves first while the worker is still
+    # inside: main must undo its own entry (it added NBS), not the worker's
+    # (which added nothing: a new thread starts with its creator's sets).
+    def child():
+        ppy_py.lower_caps(NBS)
+        ctx = ppy_py.raised(NBS)
+        out = {}
+        inside, main_left = threading.Event(), threading.Event()
+
+        def worker():
+            out["worker_start"] = status()["CapEff"] & bit(NBS)
+            with ctx:
+                inside.set()
+                main_left.wait(10)
+            out["worker_after"] = status()["CapEff"] & bit(NBS)
+            ppy_py.lower_caps(NBS)
+            with ctx:
+                with ctx:
+                    out["worker_nested"] = status()["CapEff"] & bit(NBS)
+                out["worker_one_left"] = status()["CapEff"] & bit(NBS)
+            out["worker_end"] = status()["CapEff"] & bit(NBS)
+
+        ctx.__enter__()
+        t = threading.Thread(target=worker)
+        t.start()
+        inside.wait(10)
+        ctx.__exit__(None, None, None)
+        out["main_left"] = status()["CapEff"] & bit(NBS)
+        out["worker_while_main_left"] = status(
+            "/proc/self/task/%d/status" % t.native_id)["CapEff"] & bit(NBS)
+        main_left.set()
+        t.join()
+        return out
+
+    assert in_child(child) == {
+        "worker_start": bit(NBS), "main_left": 0, "worker_while_main_left": bit(NBS),
+        "worker_after": bit(NBS), "worker_nested": bit(NBS), "worker_one_left": bit(NBS),
+        "worker_end": 0}
+
+
+@pytest.mark.root
+def test_raised_deep_nesting_of_one_object():
+    # Deeper than the C stack's first allocation (4), so it must grow.
+    def child():
+        ppy_py.lower_caps(NBS)
+        ctx = ppy_py.raised(NBS)
+        seen = []
+
+        def enter(depth):
+            with ctx:
+                seen.append(status()["CapEff"] & bit(NBS))
+                if depth:
+                    enter(depth - 1)
+                seen.append(status()["CapEff"] & bit(NBS))
+
+        enter(19)
+        seen.append(status()["CapEff"] & bit(NBS))
+        try:
+            ctx.__exit__(None, None, None)   # one exit too many
+        except RuntimeError as e:
+            seen.append(str(e))
+        return seen
+
+    seen = in_child(child)
+    assert seen[:40] == [bit(NBS)] * 40
+    assert seen[40] == 0
+    assert "not entered" in seen[41]
+
+
+def test_raised_refuses_bad_input_before_any_change():
+    before = status()["CapEff"]
+    with pytest.raises(ValueError, match="no_such_cap"):
+        ppy_py.raised("no_such_cap")
+    with pytest.raises(TypeError):
+        ppy_py.raised(["net_raw"])          # unhashable: not cached, parsed, refused
+    with pytest.raises(TypeError):
+        ppy_py.raised(True)
+    with pytest.raises(TypeError, match="keyword"):
+        ppy_py.raised(cap="net_raw")
+    with pytest.raises(ValueError, match="cap_last_cap"):
+        ppy_py.raised(ppy_py.LAST_CAP + 1)
+    assert status()["CapEff"] == before
+    # Parsed once, then served from the cache: the same mask either way.
+    assert ppy_py.raised("net_raw,net_admin").caps == ppy_py.raised("net_raw,net_admin").caps \
+        == CapSet(["net_raw", "net_admin"])
+
+
+def test_raised_lower_failure_is_explained():
+    # Lowering the effective set cannot be refused by this kernel, so the C
+    # __exit__'s error path is checked through the method it calls.
+    ctx = ppy_py.raised(NBS)
+    with pytest.raises(ppy_py.CapabilityError) as info:
+        ctx._exit_failed(bit(NBS), 1)
+    assert str(info.value).startswith("cannot lower CAP_NET_BIND_SERVICE in effective: ")
+    assert info.value.errno == 1
+
+
+@pytest.mark.root
 def test_raised_left_in_another_thread_is_an_error():
     def child():
         ppy_py.lower_caps(NBS)

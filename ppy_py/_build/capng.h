@@ -90,16 +90,6 @@ int ppy_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
 /* capset(2) of the calling thread: 0, or -errno. */
 int ppy_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 
-/*
- * Read-modify-write of the effective set in one call (capget + one capset,
- * none when nothing changes).  ppy_eff_raise returns the bits it actually
- * added and sets errno to 0; on failure it returns 0 with errno set
- * (EPERM also when a bit is not in the permitted set).
- */
-uint64_t ppy_eff_raise(uint64_t mask);
-/* Remove mask from the effective set: 0, or -errno. */
-int ppy_eff_lower(uint64_t mask);
-
 /* The whole capability state of the calling thread: 0, or -errno. */
 int ppy_read_state(struct ppy_state *out, int last_cap);
 /* Another process, through libcap-ng: 0, or -errno (-EIO when libcap-ng

@@ -30,6 +30,7 @@ ffibuilder.set_source(
     "ppy_py._capng",
     _read("capng_helpers.c"),
     libraries=["cap-ng"],
+    include_dirs=[_HERE],  # rawcaps.h, shared with sysmodule.c
     extra_compile_args=["-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
 )
 

@@ -17,6 +17,8 @@
 #include <linux/securebits.h>
 #include <cap-ng.h>
 
+#include "rawcaps.h"
+
 #define PPY_STEP_CAPGET 1
 #define PPY_STEP_BOUNDING 2
 #define PPY_STEP_AMBIENT 3
@@ -37,70 +39,6 @@ struct ppy_state {
     int failed_step;
     int capng_rc;
 };
-
-static int ppy_capget(uint64_t *e, uint64_t *p, uint64_t *i)
-{
-    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct d[2];
-
-    if (syscall(SYS_capget, &hdr, d) != 0)
-        return -errno;
-    *e = (uint64_t)d[1].effective << 32 | d[0].effective;
-    *p = (uint64_t)d[1].permitted << 32 | d[0].permitted;
-    *i = (uint64_t)d[1].inheritable << 32 | d[0].inheritable;
-    return 0;
-}
-
-static int ppy_capset(uint64_t e, uint64_t p, uint64_t i)
-{
-    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-    struct __user_cap_data_struct d[2] = {
-        { (uint32_t)e, (uint32_t)p, (uint32_t)i },
-        { (uint32_t)(e >> 32), (uint32_t)(p >> 32), (uint32_t)(i >> 32) },
-    };
-
-    if (syscall(SYS_capset, &hdr, d) != 0)
-        return -errno;
-    return 0;
-}
-
-static uint64_t ppy_eff_raise(uint64_t mask)
-{
-    uint64_t e, p, i;
-    int rc = ppy_capget(&e, &p, &i);
-
-    if (rc != 0) {
-        errno = -rc;
-        return 0;
-    }
-    if (mask & ~p) {
-        /* Not in the permitted set: the kernel would refuse; say EPERM
-           without asking it.  Python re-reads the state for the message. */
-        errno = EPERM;
-        return 0;
-    }
-    if ((e | mask) != e) {
-        rc = ppy_capset(e | mask, p, i);
-        if (rc != 0) {
-            errno = -rc;
-            return 0;
-        }
-    }
-    errno = 0;
-    return mask & ~e;
-}
-
-static int ppy_eff_lower(uint64_t mask)
-{
-    uint64_t e, p, i;
-    int rc = ppy_capget(&e, &p, &i);
-
-    if (rc != 0)
-        return rc;
-    if ((e & mask) == 0)
-        return 0;
-    return ppy_capset(e & ~mask, p, i);
-}
 
 static long ppy_prctl(int option, unsigned long a2, unsigned long a3,
                       unsigned long a4, unsigned long a5)

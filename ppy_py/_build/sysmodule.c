@@ -1,0 +1,435 @@
+/*
+ * ppy_py._sys: the few system calls that must be cheap, as a plain CPython
+ * extension on the stable ABI (one .abi3.so for every CPython >= 3.8).
+ *
+ * Two users need more speed than a cffi call gives (cffi releases and
+ * retakes the GIL and saves errno around every call, about 0.2 us, and
+ * importing the cffi backend costs about 0.5 ms):
+ *
+ *  - raised()/raise_caps()/lower_caps(): one capget + at most one capset
+ *    per change of the effective set;
+ *  - ppy_boot, the first Python code of every ppy launch, which must empty
+ *    the inheritable and ambient sets before the script's first line.
+ *
+ * Everything libcap-ng does stays in the cffi module ppy_py._capng. The GIL
+ * is kept: each call here is one or two non-blocking system calls.
+ *
+ * Contract: every function returns its result (>= 0) or -errno; only a bad
+ * argument (not an int, negative, too large) raises, before any system call.
+ */
+#define Py_LIMITED_API 0x03080000
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <sys/prctl.h>
+
+#include "rawcaps.h"
+
+static int u64_arg(PyObject *arg, uint64_t *out)
+{
+    unsigned long long v = PyLong_AsUnsignedLongLong(arg);
+
+    if (v == (unsigned long long)-1 && PyErr_Occurred())
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* eff_raise(mask): add mask to the effective set. Returns the bits added
+   (what eff_lower must undo later), or -errno: -EPERM, without asking the
+   kernel, when a bit is not in the permitted set. */
+static PyObject *sys_eff_raise(PyObject *self, PyObject *arg)
+{
+    uint64_t mask, e, p, i;
+    int rc;
+
+    (void)self;
+    if (u64_arg(arg, &mask) != 0)
+        return NULL;
+    rc = ppy_capget(&e, &p, &i);
+    if (rc != 0)
+        return PyLong_FromLong(rc);
+    if (mask >> 63 || (mask & ~p))
+        return PyLong_FromLong(-EPERM);
+    if ((e | mask) != e) {
+        rc = ppy_capset(e | mask, p, i);
+        if (rc != 0)
+            return PyLong_FromLong(rc);
+    }
+    /* Bit 63 is refused above, so the result is never negative. */
+    return PyLong_FromLongLong((long long)(mask & ~e));
+}
+
+/* eff_lower(mask): remove mask from the effective set: 0, or -errno.
+   No capset when none of it is effective. */
+static PyObject *sys_eff_lower(PyObject *self, PyObject *arg)
+{
+    uint64_t mask, e, p, i;
+    int rc;
+
+    (void)self;
+    if (u64_arg(arg, &mask) != 0)
+        return NULL;
+    rc = ppy_capget(&e, &p, &i);
+    if (rc == 0 && (e & mask) != 0)
+        rc = ppy_capset(e & ~mask, p, i);
+    return PyLong_FromLong(rc);
+}
+
+/* capget(): (effective, permitted, inheritable) of this thread, or -errno. */
+static PyObject *sys_capget(PyObject *self, PyObject *unused)
+{
+    uint64_t e, p, i;
+    int rc = ppy_capget(&e, &p, &i);
+
+    (void)self;
+    (void)unused;
+    if (rc != 0)
+        return PyLong_FromLong(rc);
+    return Py_BuildValue("(KKK)", (unsigned long long)e, (unsigned long long)p,
+                         (unsigned long long)i);
+}
+
+/* capset(effective, permitted, inheritable): 0, or -errno. */
+static PyObject *sys_capset(PyObject *self, PyObject *args)
+{
+    PyObject *oe, *op, *oi;
+    uint64_t e, p, i;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOO:capset", &oe, &op, &oi))
+        return NULL;
+    if (u64_arg(oe, &e) != 0 || u64_arg(op, &p) != 0 || u64_arg(oi, &i) != 0)
+        return NULL;
+    return PyLong_FromLong(ppy_capset(e, p, i));
+}
+
+/* prctl(option, arg2=0, arg3=0, arg4=0, arg5=0): its result (>= 0), or -errno. */
+static PyObject *sys_prctl(PyObject *self, PyObject *args)
+{
+    PyObject *o[4] = { NULL, NULL, NULL, NULL };
+    uint64_t a[4] = { 0, 0, 0, 0 };
+    int option, rc;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "i|OOOO:prctl", &option, &o[0], &o[1], &o[2], &o[3]))
+        return NULL;
+    for (int k = 0; k < 4; k++) {
+        if (o[k] && u64_arg(o[k], &a[k]) != 0)
+            return NULL;
+        if (a[k] > ULONG_MAX) {
+            PyErr_SetString(PyExc_OverflowError, "prctl argument too large");
+            return NULL;
+        }
+    }
+    rc = prctl(option, (unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],
+               (unsigned long)a[3]);
+    return PyLong_FromLong(rc < 0 ? -errno : rc);
+}
+
+
+/*
+ * Scope: the C half of ppy_py.raised (a Python subclass adds parsing, the
+ * decorator and the messages). Scope(mask) holds MASK; entering adds it to
+ * the effective set and remembers the bits it actually added, leaving removes
+ * exactly those. Each thread's entries are kept apart (each thread has its
+ * own effective set): the first thread to enter uses a C array, any other
+ * thread a list in a dict keyed by its thread ident. The GIL is held
+ * throughout, so no two threads touch one Scope at once.
+ *
+ * On a kernel refusal the subclass's _enter_failed(err) or
+ * _exit_failed(added, err) builds and raises the exception.
+ */
+typedef struct {
+    PyObject_HEAD
+    uint64_t mask;
+    int has_owner;
+    unsigned long owner;    /* the first thread that entered */
+    uint64_t *stack;        /* its entries' added bits, innermost last */
+    Py_ssize_t depth, size;
+    PyObject *others;       /* {thread ident: [added, ...]} of other threads */
+} ScopeObject;
+
+/* {args tuple: mask} of earlier raised(...) calls, filled by the subclass's
+   _parse (exposed as _sys.MASK_CACHE). */
+static PyObject *mask_cache;
+
+/*
+ * raised(*caps): the mask comes from mask_cache, or else from the subclass's
+ * _parse(caps) (which explains bad input). Scope itself has no _parse: it
+ * takes one int, the mask.
+ */
+static PyObject *scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *omask;
+    uint64_t mask;
+    ScopeObject *self;
+    allocfunc alloc;
+
+    if (kwds != NULL && PyObject_Length(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError, "raised() takes no keyword arguments");
+        return NULL;
+    }
+    omask = PyDict_GetItemWithError(mask_cache, args);   /* borrowed */
+    if (omask != NULL) {
+        Py_INCREF(omask);
+    } else {
+        /* Not cached, or unhashable (TypeError): _parse decides. */
+        PyErr_Clear();
+        if (PyObject_HasAttrString((PyObject *)type, "_parse"))
+            omask = PyObject_CallMethod((PyObject *)type, "_parse", "(O)", args);
+        else if (!PyArg_ParseTuple(args, "O:Scope", &omask))
+            return NULL;
+        else
+            Py_INCREF(omask);
+        if (omask == NULL)
+            return NULL;
+    }
+    if (u64_arg(omask, &mask) != 0) {
+        Py_DECREF(omask);
+        return NULL;
+    }
+    Py_DECREF(omask);
+    alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+    self = (ScopeObject *)alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->mask = mask;
+    return (PyObject *)self;
+}
+
+static void scope_dealloc(PyObject *obj)
+{
+    ScopeObject *self = (ScopeObject *)obj;
+    PyTypeObject *type = Py_TYPE(obj);
+    freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
+
+    PyMem_Free(self->stack);
+    Py_XDECREF(self->others);
+    tp_free(obj);
+    Py_DECREF(type);
+}
+
+/* Call the subclass's explanation, which raises; NULL either way. */
+static PyObject *scope_failed(PyObject *self, const char *method, PyObject *args)
+{
+    PyObject *fn = PyObject_GetAttrString(self, method), *r;
+
+    if (fn == NULL)
+        return NULL;
+    r = args ? PyObject_CallObject(fn, args) : NULL;
+    Py_DECREF(fn);
+    Py_XDECREF(args);
+    if (r != NULL) {
+        Py_DECREF(r);
+        PyErr_Format(PyExc_SystemError, "%s returned instead of raising", method);
+    }
+    return NULL;
+}
+
+static int scope_push(ScopeObject *self, unsigned long tid, uint64_t added)
+{
+    PyObject *key, *list, *item;
+    int rc;
+
+    if (!self->has_owner) {
+        self->has_owner = 1;
+        self->owner = tid;
+    }
+    if (tid == self->owner) {
+        if (self->depth == self->size) {
+            Py_ssize_t size = self->size ? self->size * 2 : 4;
+            uint64_t *grown = PyMem_Realloc(self->stack, (size_t)size * sizeof *grown);
+
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            self->stack = grown;
+            self->size = size;
+        }
+        self->stack[self->depth++] = added;
+        return 0;
+    }
+    if (self->others == NULL && (self->others = PyDict_New()) == NULL)
+        return -1;
+    if ((key = PyLong_FromUnsignedLong(tid)) == NULL)
+        return -1;
+    list = PyDict_GetItemWithError(self->others, key);   /* borrowed */
+    if (list == NULL) {
+        if (PyErr_Occurred() || (list = PyList_New(0)) == NULL) {
+            Py_DECREF(key);
+            return -1;
+        }
+        rc = PyDict_SetItem(self->others, key, list);
+        Py_DECREF(list);   /* the dict holds it */
+        if (rc != 0) {
+            Py_DECREF(key);
+            return -1;
+        }
+    }
+    Py_DECREF(key);
+    if ((item = PyLong_FromUnsignedLongLong(added)) == NULL)
+        return -1;
+    rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+/* Pop this thread's innermost entry into *added: 0, or -1 with an exception. */
+static int scope_pop(ScopeObject *self, unsigned long tid, uint64_t *added)
+{
+    PyObject *key, *list, *item;
+    Py_ssize_t n;
+
+    if (self->has_owner && tid == self->owner) {
+        if (self->depth > 0) {
+            *added = self->stack[--self->depth];
+            return 0;
+        }
+    } else if (self->others != NULL) {
+        if ((key = PyLong_FromUnsignedLong(tid)) == NULL)
+            return -1;
+        list = PyDict_GetItemWithError(self->others, key);   /* borrowed */
+        if (list == NULL && PyErr_Occurred()) {
+            Py_DECREF(key);
+            return -1;
+        }
+        if (list != NULL && (n = PyList_Size(list)) > 0) {
+            item = PyList_GetItem(list, n - 1);   /* borrowed */
+            *added = item ? PyLong_AsUnsignedLongLong(item) : 0;
+            if (item == NULL || PyErr_Occurred() || PySequence_DelItem(list, n - 1) != 0 ||
+                (n == 1 && PyDict_DelItem(self->others, key) != 0)) {
+                Py_DECREF(key);
+                return -1;
+            }
+            Py_DECREF(key);
+            return 0;
+        }
+        Py_DECREF(key);
+    }
+    PyErr_SetString(PyExc_RuntimeError, "raised() left in a thread it was not entered in: "
+                    "capabilities belong to a thread");
+    return -1;
+}
+
+static PyObject *scope_enter(PyObject *obj, PyObject *unused)
+{
+    ScopeObject *self = (ScopeObject *)obj;
+    uint64_t e, p, i, mask = self->mask;
+    int rc;
+
+    (void)unused;
+    rc = ppy_capget(&e, &p, &i);
+    if (rc == 0 && (mask >> 63 || (mask & ~p)))
+        rc = -EPERM;
+    if (rc == 0 && (e | mask) != e)
+        rc = ppy_capset(e | mask, p, i);
+    if (rc != 0)
+        return scope_failed(obj, "_enter_failed", Py_BuildValue("(i)", -rc));
+    if (scope_push(self, PyThread_get_thread_ident(), mask & ~e) != 0) {
+        /* Nowhere to remember it: take back what was just added. */
+        if ((e | mask) != e)
+            (void)ppy_capset(e, p, i);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *scope_exit(PyObject *obj, PyObject *args)
+{
+    ScopeObject *self = (ScopeObject *)obj;
+    uint64_t added, e, p, i;
+    int rc;
+
+    (void)args;
+    if (scope_pop(self, PyThread_get_thread_ident(), &added) != 0)
+        return NULL;
+    if (added == 0)
+        Py_RETURN_NONE;
+    rc = ppy_capget(&e, &p, &i);
+    if (rc == 0 && (e & added) != 0)
+        rc = ppy_capset(e & ~added, p, i);
+    if (rc != 0)
+        return scope_failed(obj, "_exit_failed",
+                            Py_BuildValue("(Ki)", (unsigned long long)added, -rc));
+    Py_RETURN_NONE;
+}
+
+static PyObject *scope_get_mask(PyObject *obj, void *closure)
+{
+    (void)closure;
+    return PyLong_FromUnsignedLongLong(((ScopeObject *)obj)->mask);
+}
+
+static PyMethodDef scope_methods[] = {
+    { "__enter__", scope_enter, METH_NOARGS, "add the caps to the effective set" },
+    { "__exit__", scope_exit, METH_VARARGS, "remove the caps this entry added" },
+    { NULL, NULL, 0, NULL },
+};
+
+static PyGetSetDef scope_getset[] = {
+    { "_mask", scope_get_mask, NULL, "the capabilities held, as a bit mask", NULL },
+    { NULL, NULL, NULL, NULL, NULL },
+};
+
+static PyType_Slot scope_slots[] = {
+    { Py_tp_new, scope_new },
+    { Py_tp_dealloc, scope_dealloc },
+    { Py_tp_methods, scope_methods },
+    { Py_tp_getset, scope_getset },
+    { Py_tp_doc, "Scope(mask): the C half of ppy_py.raised" },
+    { 0, NULL },
+};
+
+static PyType_Spec scope_spec = {
+    "ppy_py._sys.Scope", sizeof(ScopeObject), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, scope_slots,
+};
+
+static PyMethodDef sys_methods[] = {
+    { "eff_raise", sys_eff_raise, METH_O,
+      "eff_raise(mask) -> bits added, or -errno (-EPERM: not all permitted)" },
+    { "eff_lower", sys_eff_lower, METH_O, "eff_lower(mask) -> 0, or -errno" },
+    { "capget", sys_capget, METH_NOARGS,
+      "capget() -> (effective, permitted, inheritable), or -errno" },
+    { "capset", sys_capset, METH_VARARGS,
+      "capset(effective, permitted, inheritable) -> 0, or -errno" },
+    { "prctl", sys_prctl, METH_VARARGS,
+      "prctl(option, arg2=0, arg3=0, arg4=0, arg5=0) -> result, or -errno" },
+    { NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef sys_module = {
+    PyModuleDef_HEAD_INIT, "ppy_py._sys",
+    "capget/capset/prctl for ppy_py's hot path and ppy's boot (see sysmodule.c)",
+    0, sys_methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__sys(void)
+{
+    PyObject *m = PyModule_Create(&sys_module), *scope;
+
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddIntConstant(m, "PR_CAP_AMBIENT", PR_CAP_AMBIENT) != 0 ||
+        PyModule_AddIntConstant(m, "PR_CAP_AMBIENT_CLEAR_ALL", PR_CAP_AMBIENT_CLEAR_ALL) != 0 ||
+        PyModule_AddIntConstant(m, "PR_SET_DUMPABLE", PR_SET_DUMPABLE) != 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    mask_cache = PyDict_New();
+    if (mask_cache == NULL || PyModule_AddObject(m, "MASK_CACHE", mask_cache) != 0) {
+        Py_XDECREF(mask_cache);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(mask_cache);   /* PyModule_AddObject took one reference; keep ours */
+    scope = PyType_FromSpec(&scope_spec);
+    if (scope == NULL || PyModule_AddObject(m, "Scope", scope) != 0) {
+        Py_XDECREF(scope);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
