@@ -71,7 +71,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py
 	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
-	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/ppy_boot.py
+	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/python/ppy_boot.py
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 ppy_py/_capng*.so ppy_py/_sys.abi3.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	$(PYTHON) -m compileall -q -d $(LIBDIR)/python $(DESTDIR)$(LIBDIR)/python

@@ -13,16 +13,16 @@ Capabilities are accepted everywhere as ``Cap``, a name in any spelling
 cap_last_cap.  Refusals raise ``CapabilityError`` (an ``OSError``); bad input
 raises ``ValueError``/``TypeError`` before anything changes.
 
-Importing ppy_py starts no process and loads only ``Cap`` and ``CapSet``;
-the compiled ``_capng`` module, the exceptions and the rest are loaded on
+Importing ppy_py starts no process and loads nothing else: ``Cap``,
+``CapSet``, the compiled modules, the exceptions and the rest are loaded on
 first use of a name that needs them (PEP 562), so a program pays only for
-what it uses.
+what it uses (and ppy's boot, which needs only ``ppy_py._sys``, pays for
+none of it).
 """
-
-from ._caps import LAST_CAP, Cap, CapSet
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._caps import LAST_CAP, Cap, CapSet
     from ._errors import (
         CapabilityError,
         CapabilityNotFoundError,
@@ -65,11 +65,16 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-#: The running kernel's highest capability number (/proc/sys/kernel/cap_last_cap).
-cap_last_cap = LAST_CAP
+if TYPE_CHECKING:
+    #: The running kernel's highest capability number (/proc/sys/kernel/cap_last_cap).
+    cap_last_cap = LAST_CAP
 
 # name -> submodule that defines it, imported on first access (PEP 562).
 _LAZY = {
+    "Cap": "_caps",
+    "CapSet": "_caps",
+    "cap_last_cap": "_caps",
+    "LAST_CAP": "_caps",
     "CapabilityError": "_errors",
     "CapabilityNotFoundError": "_errors",
     "CapabilityPermissionError": "_errors",
@@ -160,7 +165,7 @@ def __getattr__(name: str) -> object:
     if module_name is None:
         raise AttributeError("module 'ppy_py' has no attribute %r" % name)
     module = __import__("ppy_py." + module_name, fromlist=[name])
-    value = getattr(module, name)
+    value = getattr(module, "LAST_CAP" if name == "cap_last_cap" else name)
     globals()[name] = value
     return value
 

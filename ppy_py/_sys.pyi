@@ -1,5 +1,6 @@
 # Type stub for the compiled module ppy_py._sys (see _build/sysmodule.c).
 # Every function returns its result (>= 0) or -errno.
+from types import CodeType
 
 PR_CAP_AMBIENT: int
 PR_CAP_AMBIENT_CLEAR_ALL: int
@@ -21,3 +22,5 @@ class Scope:
     def __exit__(self, *exc: object) -> None: ...
 
 MASK_CACHE: "dict[tuple[object, ...], int]"
+
+def compile(source: bytes, filename: bytes, /) -> "CodeType": ...

@@ -135,6 +135,60 @@ def test_import_ppy_py_and_real_traceback_path(inst):
     assert "ppy_boot" not in proc.stderr
 
 
+def _script_bytes(inst, path, content):
+    """Write CONTENT (bytes) as a capped script owned by the script owner."""
+    with open(path, "wb") as f:
+        f.write(content)
+    os.chown(path, OWNER, OWNER)
+    os.chmod(path, 0o755)
+    subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
+    return path
+
+
+def test_syntax_error_is_reported_as_python_would_and_nothing_runs(inst):
+    path = inst.script("x = (\n")
+    proc = inst.launch(path)
+    assert proc.returncode == 1
+    assert RAN not in proc.stdout
+    assert "SyntaxError" in proc.stderr and path in proc.stderr
+    assert "ppy_boot" not in proc.stderr
+
+
+def test_source_is_compiled_as_python_compiles_a_file(inst):
+    # The boot compiles the sealed copy itself (ppy_py._sys.compile): a PEP 263
+    # coding cookie on line 2 is honoured, a NUL byte is a syntax error.
+    latin = _script_bytes(inst, os.path.join(inst.scripts, "latin.py"),
+                          f"#!{inst.ppy}\n# -*- coding: latin-1 -*-\n".encode()
+                          + "print(ascii('\xe9'))\n".encode("latin-1"))
+    proc = inst.launch(latin)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "'\\xe9'\n"
+    nul = _script_bytes(inst, os.path.join(inst.scripts, "nul.py"),
+                        f"#!{inst.ppy}\nprint('{RAN}')\n\0\n".encode())
+    proc = inst.launch(nul)
+    assert proc.returncode == 1 and RAN not in proc.stdout
+    assert "SyntaxError" in proc.stderr and "null bytes" in proc.stderr
+
+
+def test_boot_loads_only_its_own_small_module(inst):
+    # The boot must not pay for cffi or the ppy_py API before the script asks for them,
+    # and must run from the bytecode `make install` compiled (not compile itself).
+    import importlib.util
+    import struct
+
+    source = os.path.join(inst.libdir, "python", "ppy_boot.py")
+    with open(importlib.util.cache_from_source(source), "rb") as f:
+        header = f.read(16)
+    # What the import checks before it uses the bytecode: magic, flags 0, source mtime.
+    assert header[:4] == importlib.util.MAGIC_NUMBER
+    assert struct.unpack("<II", header[4:12]) == (0, int(os.stat(source).st_mtime))
+    path = inst.script("import sys\n"
+                       "print(sorted(m for m in sys.modules if m.startswith(('ppy', '_cffi'))))\n")
+    proc = inst.launch(path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1:] == ["['ppy_boot', 'ppy_py', 'ppy_py._sys']"]
+
+
 def test_exit_status_of_the_script_is_passed_through(inst):
     assert inst.launch(inst.script("import sys; sys.exit(7)\n")).returncode == 7
 
@@ -590,7 +644,7 @@ def test_script_directory_is_not_on_sys_path(inst):
 # ------------------------------------------------------------------ the installation
 
 def test_untrusted_boot_file_is_refused(inst):
-    boot = os.path.join(inst.libdir, "ppy_boot.py")
+    boot = os.path.join(inst.libdir, "python", "ppy_boot.py")
     os.chmod(boot, 0o664)
     try:
         refused(inst.launch(inst.script()), EX_INSTALL, "ppy_boot.py", "root")

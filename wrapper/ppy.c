@@ -7,9 +7,10 @@
  * ppy is installed with file capabilities (permitted only, never effective), so it starts
  * with an empty effective set and touches every path with the caller's own rights. It reads
  * the script once, through one descriptor, decides, copies that content into a sealed memfd,
- * becomes the script's owner, and execs a fixed interpreter on a fixed boot file that runs
- * the sealed copy. The boot file (ppy_boot.py) then empties the inheritable and ambient sets
- * so no child inherits anything, and lowers the effective set unless the file asked for it.
+ * becomes the script's owner, and execs a fixed interpreter on a fixed boot module that runs
+ * the sealed copy. The boot module (LIBDIR/python/ppy_boot.py) then empties the inheritable
+ * and ambient sets so no child inherits anything, and lowers the effective set unless the
+ * file asked for it.
  *
  * MUST, on every launch, or refuse with one line on stderr and a documented status:
  *  - never exec with more than the script's own capabilities (P = I = A = fP|fI, E = 0,
@@ -697,21 +698,25 @@ static void check_interpreter(const char *path)
 	}
 }
 
-/* The boot file and the ppy_py library. Returns the boot file's path. */
+/*
+ * The boot module and the ppy_py library, both in LIBDIR/python. Returns that directory,
+ * which the interpreter puts first on sys.path before it imports ppy_boot.
+ */
 static char *check_library(void)
 {
 	struct stat st;
-	char *lib = realpath(PPY_LIBDIR, NULL), *boot;
+	char *lib = realpath(PPY_LIBDIR, NULL), *pydir, *boot;
 
 	if (!lib)
 		die_errno(PPY_EX_INSTALL, "library directory %s", PPY_LIBDIR);
 	check_root_tree(lib, "library directory");
-	if (asprintf(&boot, "%s/ppy_boot.py", lib) < 0)
+	if (asprintf(&pydir, "%s/python", lib) < 0 || asprintf(&boot, "%s/ppy_boot.py", pydir) < 0)
 		die(PPY_EX_SYSCALL, "out of memory");
 	if (fstatat(AT_FDCWD, boot, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
 		die(PPY_EX_INSTALL, "boot file %s is missing", boot);
+	free(boot);
 	free(lib);
-	return boot;
+	return pydir;
 }
 
 /* What root's PPY_CONF says. */
@@ -1195,7 +1200,7 @@ int main(int argc, char **argv, char **envp)
 	size_t nenv;
 	int check = 0, first = 1, mfd;
 	static struct conf conf;
-	char *boot;
+	char *pydir;
 	const char *python, *hint = NULL;
 	struct stat st;
 
@@ -1289,7 +1294,7 @@ int main(int argc, char **argv, char **envp)
 	mfd = snapshot(&s);
 	python = select_interpreter(mfd, &conf, hint);
 	check_interpreter(python);
-	boot = check_library();
+	pydir = check_library();
 	owner_env(s.st.st_uid, env, &nenv);
 	env[nenv++] = "PATH=" PPY_PATH;
 	env[nenv] = NULL;
@@ -1329,8 +1334,10 @@ int main(int argc, char **argv, char **envp)
 		args[i++] = (char *)python;
 		args[i++] = "-I";   /* isolated: no PYTHON* variables, no user site, no script dir */
 		args[i++] = "-B";   /* write no bytecode anywhere */
-		args[i++] = "--";
-		args[i++] = boot;
+		/* Import (not run) the boot, so its bytecode from `make install` is used. */
+		args[i++] = "-c";
+		args[i++] = "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()";
+		args[i++] = pydir;
 		args[i++] = "3";
 		args[i++] = s.effective ? "1" : "0";
 		args[i++] = (char *)forbid_mode(&conf, s.path);

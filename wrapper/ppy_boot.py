@@ -1,8 +1,15 @@
-"""ppy boot: the first Python code of every ppy launch, installed as LIBDIR/ppy_boot.py.
+"""ppy boot: the first Python code of every ppy launch, installed as LIBDIR/python/ppy_boot.py.
 
-The launcher execs `python -I -B -- ppy_boot.py 3 EFFECTIVE FORBID PATH ARG...` as the script's
-owner, with the script's capabilities in the permitted, inheritable and ambient sets (the
-only way an unmodified interpreter receives them). Before any script code runs, this file:
+The launcher execs, as the script's owner, with the script's capabilities in the permitted,
+inheritable and ambient sets (the only way an unmodified interpreter receives them):
+
+    python -I -B -c "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()" \
+        LIBDIR/python 3 EFFECTIVE FORBID PATH ARG...
+
+so this file is imported, not run: Python reads it from the bytecode that `make install`
+compiled beside it (root's, like the file), instead of compiling it on every launch. The
+first sys.path entry stays LIBDIR/python, so the script imports the checked ppy_py.
+Before any script code runs, main():
 
 1. empties the inheritable and ambient sets, so no child process inherits a capability;
 2. empties the effective set unless the file's effective bit was set (EFFECTIVE == "1");
@@ -10,8 +17,11 @@ only way an unmodified interpreter receives them). Before any script code runs, 
 4. reads the kernel's /proc/self/status to confirm all of that;
 5. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
    ppy_py.hardening.forbid_exec audit hook, which the script cannot remove;
-6. runs the sealed copy of the script (fd 3) as __main__, named by its real PATH.
+6. compiles the sealed copy of the script (fd 3) and runs it as __main__, named by its
+   real PATH.
 
+Steps 1-3 and the compiling use ppy_py._sys (a small stable-ABI extension): no cffi, and not the rest of
+ppy_py, is loaded before the script asks for it.
 Any failure stops here with status 88 and one line on stderr; no script code runs.
 Nothing the caller passes (ARG...) is read here: it becomes sys.argv[1:].
 """
@@ -27,47 +37,57 @@ def fail(path, msg):
     os._exit(EX_BOOT)
 
 
+def read_proc(name):
+    """The whole of /proc/thread-self/NAME, read with plain system calls (no io objects)."""
+    fd = os.open("/proc/thread-self/" + name, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def status_masks():
     """CapInh, CapPrm, CapEff and CapAmb as the kernel reports them."""
     masks = {}
-    with open("/proc/self/status", "rb") as f:
-        for line in f:
-            key, _, value = line.partition(b":")
-            if key in (b"CapInh", b"CapPrm", b"CapEff", b"CapAmb"):
-                masks[key.decode()] = int(value, 16)
+    for line in read_proc("status").split(b"\n"):
+        key, _, value = line.partition(b":")
+        if key in (b"CapInh", b"CapPrm", b"CapEff", b"CapAmb"):
+            masks[key.decode()] = int(value, 16)
     return masks
 
 
 def drop_start_up_state(path, keep_effective):
-    # First on the path: the checked copy, never one from a venv's site-packages.
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "python"))
     try:
-        # The compiled helpers directly: each returns 0 or -errno, checked here. (The
-        # public ppy_py functions do the same, with more imports than start-up needs.)
-        from ppy_py._capng import ffi, lib
-
-        e, p, i = ffi.new("uint64_t *"), ffi.new("uint64_t *"), ffi.new("uint64_t *")
-        steps = (
-            ("capget", lambda: lib.ppy_capget(e, p, i)),
-            ("capset", lambda: lib.ppy_capset(p[0] if keep_effective else 0, p[0], 0)),
-            ("ambient clear", lambda: lib.ppy_prctl(lib.PR_CAP_AMBIENT,
-                                                    lib.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)),
-            ("not dumpable", lambda: lib.ppy_prctl(lib.PR_SET_DUMPABLE, 0, 0, 0, 0)),
-        )
-        for name, step in steps:
-            rc = step()
-            if rc < 0:
-                fail(path, "%s: %s" % (name, os.strerror(-rc)))
+        from ppy_py import _sys
     except ImportError as e:
         fail(path, "cannot load ppy_py: %s" % e)
-    with open("/proc/self/stat") as f:
-        if f.read().rsplit(")", 1)[1].split()[4] != "0":
-            fail(path, "a controlling terminal remains")
+    # Each call returns its result or -errno, checked here.
+    caps = _sys.capget()
+    if not isinstance(caps, tuple):
+        fail(path, "capget: %s" % os.strerror(-caps))
+    permitted = caps[1]
+    steps = (
+        ("capset", lambda: _sys.capset(permitted if keep_effective else 0, permitted, 0)),
+        ("ambient clear", lambda: _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL)),
+        ("not dumpable", lambda: _sys.prctl(_sys.PR_SET_DUMPABLE, 0)),
+    )
+    for name, step in steps:
+        rc = step()
+        if rc < 0:
+            fail(path, "%s: %s" % (name, os.strerror(-rc)))
+    if read_proc("stat").rsplit(b")", 1)[1].split()[4] != b"0":   # tty_nr
+        fail(path, "a controlling terminal remains")
     m = status_masks()
     if m.get("CapInh") != 0 or m.get("CapAmb") != 0:
         fail(path, "inheritable or ambient capabilities remain")
     if m.get("CapEff") != (m.get("CapPrm") if keep_effective else 0):
         fail(path, "effective set is not as the file asked")
+    return _sys
 
 
 def forbid_exec(path, mode):
@@ -101,15 +121,17 @@ def read_script(path, fd):
 
 
 def main():
-    if (len(sys.argv) < 5 or sys.argv[1] != "3" or sys.argv[2] not in ("0", "1")
-            or sys.argv[3] not in ("-", "raise", "log")):
+    if (sys.argv[0] != "-c" or len(sys.argv) < 5 or sys.argv[1] != "3"
+            or sys.argv[2] not in ("0", "1") or sys.argv[3] not in ("-", "raise", "log")):
         fail("?", "started without ppy")
     path = sys.argv[4]
-    drop_start_up_state(path, sys.argv[2] == "1")
+    _sys = drop_start_up_state(path, sys.argv[2] == "1")
     forbid_exec(path, sys.argv[3])
     source = read_script(path, 3)
     try:
-        code = compile(source, path, "exec", dont_inherit=True)
+        # As compile(source, path, "exec", dont_inherit=True), without the ~1 ms the
+        # builtin spends building every AST node type first (see sysmodule.c).
+        code = _sys.compile(source, os.fsencode(path))
     except SyntaxError:
         import traceback
 
@@ -132,5 +154,3 @@ def main():
         sys.excepthook(type(e), e.with_traceback(tb), tb)
         sys.exit(1)
 
-
-main()
