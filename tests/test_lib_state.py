@@ -306,7 +306,7 @@ def test_raised_refuses_bad_input_before_any_change():
     with pytest.raises(TypeError, match="keyword"):
         ppy_py.raised(cap="net_raw")
     with pytest.raises(ValueError, match="cap_last_cap"):
-        ppy_py.raised(ppy_py.LAST_CAP + 1)
+        ppy_py.raised(ppy_py.cap_last_cap + 1)
     assert status()["CapEff"] == before
     # Parsed once, then served from the cache: the same mask either way.
     assert ppy_py.raised("net_raw,net_admin").caps == ppy_py.raised("net_raw,net_admin").caps \
