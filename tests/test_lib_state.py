@@ -437,15 +437,17 @@ def test_ambient_raise_lower_clear():
         seen.append(status()["CapAmb"])
         seen.append([NBS in ppy_py.ambient, "sys_admin" in ppy_py.ambient])
         seen.append(ppy_py.ambient.get().mask)
+        seen.append(ppy_py.current().ambient.mask)
         ppy_py.ambient.lower_caps(RAW)
         seen.append(status()["CapAmb"])
+        seen.append(ppy_py.current().ambient.mask)
         ppy_py.ambient.clear()
         seen.append(status()["CapAmb"])
         seen.append(list(ppy_py.ambient))
         return seen
 
     both = bit(NBS) | bit(RAW)
-    assert in_child(child) == [both, [True, False], both, bit(NBS), 0, []]
+    assert in_child(child) == [both, [True, False], both, both, bit(NBS), bit(NBS), 0, []]
 
 
 @pytest.mark.root

@@ -69,6 +69,10 @@ static int ppy_read_state(struct ppy_state *st, int last_cap)
         }
         if (rc)
             st->bounding |= (uint64_t)1 << cap;
+        /* The kernel keeps ambient within permitted & inheritable (it drops an
+           ambient bit whenever either loses it): ask only about those. */
+        if (!((st->permitted & st->inheritable) >> cap & 1))
+            continue;
         rc = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0UL, 0UL);
         if (rc < 0) {
             st->failed_step = PPY_STEP_AMBIENT;
