@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from ppytest import (CALLER, EX_CALLER, EX_CAPS, EX_DIR, EX_FILE, EX_INSTALL, EX_MOUNT,
-                     EX_NOSCRIPT, EX_SYSCALL, EX_USAGE, OWNER, RAN, REPORT, Install,
+from ppytest import (CALLER, EX_BOOT, EX_CALLER, EX_CAPS, EX_DIR, EX_FILE, EX_INSTALL, EX_MOUNT,
+                     EX_NOSCRIPT, EX_SYSCALL, EX_USAGE, OWNER, PYTHON, RAN, REPORT, Install,
                      caps_mask, compile_helper, refused, report, run, status_caps)
 
 pytestmark = pytest.mark.root
@@ -639,6 +639,60 @@ def test_script_directory_is_not_on_sys_path(inst):
     assert proc.returncode == 0, proc.stderr
     assert "SHADOW-RAN" not in proc.stdout
     assert proc.stdout.splitlines()[1].startswith("/usr/lib/python3")
+
+
+# ------------------------------------------------------------------ the boot on its own
+
+BOOT_STUB = "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()"
+
+
+def _boot_directly(inst, fd3, argv=None):
+    """Start the installed boot as ppy would, but by hand, with FD3 (or nothing) as fd 3."""
+    pydir = os.path.join(inst.libdir, "python")
+    argv = argv or [pydir, "3", "0", "-", "/nonexistent/script.py"]
+    exec_boot = ("import os, sys\n"
+                 "fd = int(sys.argv[1])\n"
+                 "if fd >= 0: os.dup2(fd, 3)\n"
+                 "os.execv(sys.argv[2], sys.argv[2:])\n")
+    cmd = [PYTHON, "-c", exec_boot, str(fd3 if fd3 is not None else -1),
+           PYTHON, "-I", "-B", "-c", BOOT_STUB, *argv]
+    return run(cmd, pass_fds=[fd3] if fd3 is not None else [])
+
+
+def test_boot_refuses_without_a_sealed_copy(inst):
+    code = f"print({RAN!r})\n".encode()
+    # No fd 3 at all.
+    refused(_boot_directly(inst, None), EX_BOOT, "boot", "cannot read the script copy")
+    # An unsealed memfd, and a pipe: the content would run if the boot trusted them.
+    unsealed = os.memfd_create("copy", os.MFD_ALLOW_SEALING)
+    os.write(unsealed, code)
+    r, w = os.pipe()
+    os.write(w, code)
+    os.close(w)
+    try:
+        refused(_boot_directly(inst, unsealed), EX_BOOT, "boot", "not sealed")
+        refused(_boot_directly(inst, r), EX_BOOT, "boot", "cannot read the script copy")
+    finally:
+        os.close(unsealed)
+        os.close(r)
+
+
+def test_boot_refuses_argv_not_from_ppy(inst):
+    sealed = os.memfd_create("copy", os.MFD_ALLOW_SEALING)
+    os.write(sealed, f"print({RAN!r})\n".encode())
+    import fcntl
+    fcntl.fcntl(sealed, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK
+                | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
+    pydir = os.path.join(inst.libdir, "python")
+    try:
+        for argv in ([pydir, "4", "0", "-", "/x.py"], [pydir, "3", "2", "-", "/x.py"],
+                     [pydir, "3", "0", "maybe", "/x.py"], [pydir, "3", "0", "-"]):
+            refused(_boot_directly(inst, sealed, argv), EX_BOOT, "started without ppy")
+        # The same copy with ppy's argv runs: the refusals above are about the argv.
+        proc = _boot_directly(inst, sealed)
+        assert proc.returncode == 0 and proc.stdout == RAN + "\n", proc.stderr
+    finally:
+        os.close(sealed)
 
 
 # ------------------------------------------------------------------ the installation

@@ -101,19 +101,20 @@ def forbid_exec(path, mode):
         fail(path, "cannot forbid process creation: %s" % e)
 
 
-def read_script(path, fd):
-    import fcntl
-
-    want = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+def read_script(path, fd, _sys):
+    sealed = _sys.fully_sealed(fd)
+    if sealed < 0:
+        fail(path, "cannot read the script copy: %s" % os.strerror(-sealed))
+    if sealed != 1:
+        fail(path, "the script copy is not sealed")
+    chunks, offset = [], 0
     try:
-        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & want != want:
-            fail(path, "the script copy is not sealed")
-        chunks = []
         while True:
-            chunk = os.pread(fd, 1 << 20, sum(map(len, chunks)))
+            chunk = os.pread(fd, 1 << 20, offset)
             if not chunk:
                 break
             chunks.append(chunk)
+            offset += len(chunk)
         os.close(fd)
     except OSError as e:
         fail(path, "cannot read the script copy: %s" % e)
@@ -127,7 +128,7 @@ def main():
     path = sys.argv[4]
     _sys = drop_start_up_state(path, sys.argv[2] == "1")
     forbid_exec(path, sys.argv[3])
-    source = read_script(path, 3)
+    source = read_script(path, 3, _sys)
     try:
         # As compile(source, path, "exec", dont_inherit=True), without the ~1 ms the
         # builtin spends building every AST node type first (see sysmodule.c).

@@ -21,6 +21,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -414,6 +416,27 @@ static PyObject *sys_compile(PyObject *self, PyObject *args)
     return Py_CompileString(text, name, Py_file_input);
 }
 
+
+/* fully_sealed(fd): 1 if fd is a memfd sealed against writing, growing, shrinking and
+   further sealing, 0 if not, or -errno. (ppy's boot checks the script copy with it
+   without importing fcntl.) */
+static PyObject *sys_fully_sealed(PyObject *self, PyObject *arg)
+{
+    const int want = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    long fd = PyLong_AsLong(arg);
+    int seals;
+
+    (void)self;
+    if (fd == -1 && PyErr_Occurred())
+        return NULL;
+    if (fd < 0 || fd > INT_MAX)
+        return PyLong_FromLong(-EBADF);
+    seals = fcntl((int)fd, F_GET_SEALS);
+    if (seals < 0)
+        return PyLong_FromLong(-errno);
+    return PyLong_FromLong((seals & want) == want);
+}
+
 static PyMethodDef sys_methods[] = {
     { "eff_raise", sys_eff_raise, METH_O,
       "eff_raise(mask) -> bits added, or -errno (-EPERM: not all permitted)" },
@@ -424,6 +447,8 @@ static PyMethodDef sys_methods[] = {
       "capset(effective, permitted, inheritable) -> 0, or -errno" },
     { "compile", sys_compile, METH_VARARGS,
       "compile(source: bytes, filename: bytes) -> code, as compile(..., 'exec', dont_inherit=True)" },
+    { "fully_sealed", sys_fully_sealed, METH_O,
+      "fully_sealed(fd) -> 1 (sealed against write/grow/shrink/seal), 0, or -errno" },
     { "prctl", sys_prctl, METH_VARARGS,
       "prctl(option, arg2=0, arg3=0, arg4=0, arg5=0) -> result, or -errno" },
     { NULL, NULL, 0, NULL },
