@@ -75,17 +75,19 @@ s.close()
 # What ppy_boot.py does before the script's first line, run by plain python3 -I -B: the
 # difference to ppy is then the C launcher's share, the difference to the baseline Python's.
 BOOTLIKE = '''import os, sys
-sys.path.append(%(lib)r)
-import ppy_py
-ppy_py.clear_inheritable()
-ppy_py.ambient.clear()
-ppy_py.lower_caps(*ppy_py.current().effective)
-ppy_py.set_dumpable(False)
-with open("/proc/self/status", "rb") as f:
-    masks = [l for l in f if l.startswith((b"CapInh", b"CapPrm", b"CapEff", b"CapAmb"))]
-import fcntl, types
-with open(__file__, "rb") as f:
-    compile(f.read(), __file__, "exec", dont_inherit=True)
+sys.path.insert(0, %(lib)r)
+from ppy_py import _sys
+e, p, i = _sys.capget()
+assert _sys.capset(0, p, 0) == 0
+assert _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL) == 0
+assert _sys.prctl(_sys.PR_SET_DUMPABLE, 0) == 0
+for name in ("stat", "status"):
+    fd = os.open("/proc/thread-self/" + name, os.O_RDONLY)
+    os.read(fd, 65536)
+    os.close(fd)
+fd = os.open(__file__, os.O_RDONLY)
+code = _sys.compile(os.pread(fd, 1 << 20, 0), os.fsencode(__file__))
+os.close(fd)
 print("hello from uid %%d, %%d args" %% (os.getuid(), len(sys.argv) - 1))
 '''
 
@@ -803,8 +805,9 @@ def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
                "ppy_py", "python-prctl", "pyprctl", "capng (SWIG)", "os.getxattr"], rows)
     rep.add("Columns: raw syscall = one `capset(2)` with prebuilt structs / one `capget(2)` / "
             "one `getxattr(2)`; capget+capset = the read-modify-write ppy_py's C helper does; "
-            "full read = capget plus PR_CAPBSET_READ and PR_CAP_AMBIENT_IS_SET for every "
-            "capability, securebits, no_new_privs and keepcaps, which is what "
+            "full read = capget plus PR_CAPBSET_READ for every capability, "
+            "PR_CAP_AMBIENT_IS_SET for each one both permitted and inheritable, securebits, "
+            "no_new_privs and keepcaps, which is what "
             "`ppy_py.current()` returns; libcap-ng = `capng_update`+`capng_apply`, "
             "`capng_get_caps_process` (which reads /proc/self/status), "
             "open+`capng_get_caps_fd`+close. Python calls: ppy_py `raise_caps(\"net_bind_service\")`/"
@@ -848,7 +851,7 @@ def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
                    % (fmt_us(thr.get("c:toggle-rmw", 0)), fmt_us(thr.get("c:toggle-capset", 0)),
                       fmt_us(thr.get("c:toggle-capng", 0)),
                       t / thr["c:toggle-rmw"] if thr.get("c:toggle-rmw") else float("nan")) +
-                   (" Inside ppy_py: the cffi call alone (mask precomputed) takes %s µs, "
+                   (" Inside ppy_py: the C call alone (ppy_py._sys, mask precomputed) takes %s µs, "
                     "`raise_caps(Cap.NET_BIND_SERVICE)` %s µs, `raise_caps(\"net_bind_service\")` "
                     "%s µs: the rest is parsing the argument and building the returned CapSet."
                     % (fmt_us(thr["ppy_py:diag-toggle-raw"]), fmt_us(thr["ppy_py:diag-toggle-cap"]),
@@ -858,7 +861,9 @@ def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
     if c is not None and any((val(l, "current") or 1e18) <= c for l in PYLIBS[1:]):
         why.append("current(): ppy_py returns the whole state (effective, permitted, "
                    "inheritable, bounding, ambient, securebits, no_new_privs, keepcaps): one "
-                   "capget plus two prctl calls per capability; that costs %s µs in C, against "
+                   "capget, a prctl per capability for the bounding set and one per capability "
+                   "both permitted and inheritable for the ambient set; that costs %s µs in C, "
+                   "against "
                    "%s µs for the single capget that pyprctl's CapState.get_current() makes (it "
                    "reads E/P/I only). ppy_py = %.2f× its own C floor."
                    % (fmt_us(thr.get("c:current-full", 0)), fmt_us(thr.get("c:current-capget", 0)),
@@ -887,9 +892,11 @@ def where_launch_time_goes(rep, vs, s, runners):
     true = by["ref:true-caller"].median_
     rep.add("### Where ppy's launch time goes", "",
             "- ppy − baseline: %+.2f ms in all." % ms(ppy - base),
-            "- Python side (the boot's work: importing ppy_py and the cffi module, dropping "
-            "the start-up capabilities, reading /proc/self/status, reading and compiling the "
-            "sealed copy): `python3 -I -B` taking the same steps − baseline = %+.2f ms." %
+            "- Python side (the boot's work: importing ppy_py._sys, dropping the start-up "
+            "capabilities, reading /proc/thread-self/stat and status, reading and compiling "
+            "the script): `python3 -I -B` taking the same steps − baseline = %+.2f ms (ppy "
+            "imports the boot module from its installed bytecode; this reference compiles "
+            "its own small file instead)." %
             ms(boot - base),
             "- C side (exec of a file-capability binary, which is AT_SECURE, the checks, the "
             "memfd copy, the identity switch, the second exec): ppy − that = %+.2f ms; of it, "

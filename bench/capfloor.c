@@ -11,8 +11,9 @@
  *   toggle-capng    the same through libcap-ng: capng_update + capng_apply(CAPNG_SELECT_CAPS)
  *   current-capget  read E/P/I: one capget(2)
  *   current-capng   read E/P/I through libcap-ng: capng_get_caps_process()
- *   current-full    everything ppy_py.current() returns: capget, PR_CAPBSET_READ and
- *                   PR_CAP_AMBIENT_IS_SET for each capability, securebits, no_new_privs, keepcaps
+ *   current-full    everything ppy_py.current() returns: capget, PR_CAPBSET_READ for each
+ *                   capability, PR_CAP_AMBIENT_IS_SET for each one both permitted and
+ *                   inheritable (ambient is always within both), securebits, no_new_privs, keepcaps
  *   file-getxattr   read PATH's security.capability xattr: one getxattr(2), no parsing
  *   file-capng      open PATH, capng_get_caps_fd, close
  *
@@ -93,13 +94,16 @@ static unsigned last_cap;
 
 static void op_full(void)
 {
-	uint64_t bnd = 0, amb = 0;
+	uint64_t bnd = 0, amb = 0, pi;
 
 	if (syscall(SYS_capget, &hdr, got) != 0)
 		fail("capget");
+	/* Ambient is always within permitted & inheritable: ask only about those. */
+	pi = ((uint64_t)got[1].permitted << 32 | got[0].permitted) &
+	     ((uint64_t)got[1].inheritable << 32 | got[0].inheritable);
 	for (unsigned c = 0; c <= last_cap; c++) {
 		int b = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
-		int a = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0);
+		int a = (pi >> c & 1) ? prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) : 0;
 		if (b < 0 || a < 0)
 			fail("prctl");
 		bnd |= (uint64_t)b << c;
