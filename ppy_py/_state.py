@@ -18,7 +18,6 @@ nothing is cached, so a change made by other code is never overwritten.
 import errno as _errno
 
 from ._capng import ffi, lib
-from . import _sys
 from ._sys import Scope as _Scope
 from ._sys import eff_lower as _lower
 from ._sys import eff_raise as _raise
@@ -404,12 +403,17 @@ class raised(_Scope):
     As a decorator (``@raised(...)`` or ``@requires(...)``) each call raises
     and lowers on its own.  Coroutine and generator functions are refused:
     their bodies run interleaved with other code on the same thread, which
-    would run with the caps raised.
+    would run with the caps raised.  For the same reason, do not ``yield``
+    or ``await`` inside ``with raised(...)``: the caps stay raised while
+    other code runs, and a suspended block left last undoes the entries of
+    one object in the wrong order.  An entry belongs to the thread that made
+    it; a thread that ends inside a block leaves its entry behind (and its
+    caps go with the thread).
     """
 
     __slots__ = ()
 
-    if TYPE_CHECKING:  # the C __new__ (Scope): from MASK_CACHE, else _parse
+    if TYPE_CHECKING:  # the C __new__ (Scope): from its own cache, else _parse
 
         def __new__(cls, *caps: "CapLike | CapSet") -> "raised": ...
 
@@ -440,19 +444,13 @@ class raised(_Scope):
                 "coroutine function, whose body runs interleaved with other code "
                 "in the same thread" % getattr(func, "__qualname__", func)
             )
-        mask = self._mask
+        scope = self
 
         def wrapper(*args: "Any", **kwargs: "Any") -> "Any":
-            added = _raise(mask)
-            if added < 0:
-                raise _raise_failed(mask, -added)
-            try:
+            # The C __enter__ raises and records in one call, so no Python signal
+            # handler can run between the two and leave the caps raised.
+            with scope:
                 return func(*args, **kwargs)
-            finally:
-                if added:
-                    rc = _lower(added)
-                    if rc != 0:
-                        raise _lower_failed(added, rc)
 
         for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
             try:
@@ -467,10 +465,10 @@ class raised(_Scope):
         return "raised(%r)" % str(_from_mask(self._mask))
 
 
-# raised("net_bind_service") parses its names once (the C __new__ looks
-# here first).  Only all-str keys are stored: a bool or float would compare
-# equal to a Cap key.
-_MASK_CACHE: "dict[tuple[object, ...], int]" = _sys.MASK_CACHE
+# raise_caps("net_bind_service") parses its names once (raised() has its own
+# cache inside ppy_py._sys).  Only all-str keys are stored: a bool or float
+# would compare equal to a Cap key.
+_MASK_CACHE: "dict[tuple[object, ...], int]" = {}
 
 
 def _all_str(caps: "tuple[object, ...]") -> bool:

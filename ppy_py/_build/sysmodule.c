@@ -153,9 +153,20 @@ typedef struct {
     PyObject *others;       /* {thread ident: [added, ...]} of other threads */
 } ScopeObject;
 
-/* {args tuple: mask} of earlier raised(...) calls, filled by the subclass's
-   _parse (exposed as _sys.MASK_CACHE). */
+/* {args tuple: mask} of earlier raised(...) calls whose arguments were all str (a bool or
+   float would compare equal to a Cap). Private: only masks _parse returned go in. Made
+   once; a second import (a subinterpreter) keeps it. */
 static PyObject *mask_cache;
+
+static int all_str(PyObject *args)
+{
+    Py_ssize_t n = PyTuple_Size(args);
+
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (!PyUnicode_Check(PyTuple_GetItem(args, k)))
+            return 0;
+    return n > 0;
+}
 
 /*
  * raised(*caps): the mask comes from mask_cache, or else from the subclass's
@@ -177,7 +188,7 @@ static PyObject *scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (omask != NULL) {
         Py_INCREF(omask);
     } else {
-        /* Not cached, or unhashable (TypeError): _parse decides. */
+        /* Not cached, or unhashable (TypeError): _parse decides and explains. */
         PyErr_Clear();
         if (PyObject_HasAttrString((PyObject *)type, "_parse"))
             omask = PyObject_CallMethod((PyObject *)type, "_parse", "(O)", args);
@@ -187,6 +198,11 @@ static PyObject *scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             Py_INCREF(omask);
         if (omask == NULL)
             return NULL;
+        if (all_str(args) && PyDict_Size(mask_cache) < 256 &&
+            PyDict_SetItem(mask_cache, args, omask) != 0) {
+            Py_DECREF(omask);
+            return NULL;
+        }
     }
     if (u64_arg(omask, &mask) != 0) {
         Py_DECREF(omask);
@@ -218,8 +234,10 @@ static PyObject *scope_failed(PyObject *self, const char *method, PyObject *args
 {
     PyObject *fn = PyObject_GetAttrString(self, method), *r;
 
-    if (fn == NULL)
+    if (fn == NULL) {
+        Py_XDECREF(args);
         return NULL;
+    }
     r = args ? PyObject_CallObject(fn, args) : NULL;
     Py_DECREF(fn);
     Py_XDECREF(args);
@@ -279,7 +297,8 @@ static int scope_push(ScopeObject *self, unsigned long tid, uint64_t added)
     return rc;
 }
 
-/* Pop this thread's innermost entry into *added: 0, or -1 with an exception. */
+/* Pop this thread's innermost entry into *added: 0; -2 (RuntimeError) when this thread
+   has no entry; -1 when Python failed (no memory): the entry is then unknown. */
 static int scope_pop(ScopeObject *self, unsigned long tid, uint64_t *added)
 {
     PyObject *key, *list, *item;
@@ -313,7 +332,7 @@ static int scope_pop(ScopeObject *self, unsigned long tid, uint64_t *added)
     }
     PyErr_SetString(PyExc_RuntimeError, "raised() left in a thread it was not entered in: "
                     "capabilities belong to a thread");
-    return -1;
+    return -2;
 }
 
 static PyObject *scope_enter(PyObject *obj, PyObject *unused)
@@ -346,7 +365,14 @@ static PyObject *scope_exit(PyObject *obj, PyObject *args)
     int rc;
 
     (void)args;
-    if (scope_pop(self, PyThread_get_thread_ident(), &added) != 0)
+    rc = scope_pop(self, PyThread_get_thread_ident(), &added);
+    if (rc == -1) {
+        /* This entry's bits are unknown: lower them all (fail towards less privilege). */
+        if (ppy_capget(&e, &p, &i) == 0 && (e & self->mask) != 0)
+            (void)ppy_capset(e & ~self->mask, p, i);
+        return NULL;
+    }
+    if (rc != 0)
         return NULL;
     if (added == 0)
         Py_RETURN_NONE;
@@ -472,13 +498,10 @@ PyMODINIT_FUNC PyInit__sys(void)
         Py_DECREF(m);
         return NULL;
     }
-    mask_cache = PyDict_New();
-    if (mask_cache == NULL || PyModule_AddObject(m, "MASK_CACHE", mask_cache) != 0) {
-        Py_XDECREF(mask_cache);
+    if (mask_cache == NULL && (mask_cache = PyDict_New()) == NULL) {
         Py_DECREF(m);
         return NULL;
     }
-    Py_INCREF(mask_cache);   /* PyModule_AddObject took one reference; keep ours */
     scope = PyType_FromSpec(&scope_spec);
     if (scope == NULL || PyModule_AddObject(m, "Scope", scope) != 0) {
         Py_XDECREF(scope);
