@@ -74,7 +74,9 @@ install: all
 	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/python/ppy_boot.py
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 ppy_py/_capng*.so ppy_py/_sys.abi3.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
-	$(PYTHON) -m compileall -q -d $(LIBDIR)/python $(DESTDIR)$(LIBDIR)/python
+	@# checked-hash: Python uses a .pyc only while it matches its source's hash (a copy
+	@# that keeps mtimes cannot make it run stale code); -B keeps anyone from writing more.
+	$(PYTHON) -m compileall -q --invalidation-mode checked-hash -d $(LIBDIR)/python $(DESTDIR)$(LIBDIR)/python
 	@if [ -z "$(NO_SETCAP)" ]; then \
 		echo "setcap $(FILECAPS) $(DESTDIR)$(BINDIR)/ppy"; \
 		setcap '$(FILECAPS)' $(DESTDIR)$(BINDIR)/ppy; \

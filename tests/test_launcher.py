@@ -179,14 +179,24 @@ def test_boot_loads_only_its_own_small_module(inst):
     source = os.path.join(inst.libdir, "python", "ppy_boot.py")
     with open(importlib.util.cache_from_source(source), "rb") as f:
         header = f.read(16)
-    # What the import checks before it uses the bytecode: magic, flags 0, source mtime.
+    # What the import checks before it uses the bytecode: magic, flags 3 (checked hash)
+    # and the source's hash, so a stale .pyc is never used, whatever the mtimes say.
+    with open(source, "rb") as f:
+        source_hash = importlib.util.source_hash(f.read())
     assert header[:4] == importlib.util.MAGIC_NUMBER
-    assert struct.unpack("<II", header[4:12]) == (0, int(os.stat(source).st_mtime))
+    assert struct.unpack("<I", header[4:8]) == (3,) and header[8:16] == source_hash
     path = inst.script("import sys\n"
                        "print(sorted(m for m in sys.modules if m.startswith(('ppy', '_cffi'))))\n")
     proc = inst.launch(path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[1:] == ["['ppy_boot', 'ppy_py', 'ppy_py._sys']"]
+
+
+def test_script_sees_the_builtins_module_as_python_gives_it(inst):
+    proc = inst.launch(inst.script("import builtins\n"
+                                   "print(__builtins__ is builtins, __builtins__.len('abc'))\n"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1:] == ["True 3"]
 
 
 def test_exit_status_of_the_script_is_passed_through(inst):
@@ -675,6 +685,19 @@ def test_boot_refuses_without_a_sealed_copy(inst):
     finally:
         os.close(unsealed)
         os.close(r)
+
+
+def test_boot_fails_closed_on_any_exception():
+    # An unexpected exception before the script (here: planted in the installed library,
+    # which only root can do) is a boot failure: status 88, one line, nothing ran.
+    inst = Install()
+    try:
+        init = os.path.join(inst.libdir, "python", "ppy_py", "__init__.py")
+        with open(init, "a") as f:
+            f.write("\nraise RuntimeError('planted failure')\n")
+        refused(inst.launch(inst.script()), EX_BOOT, "boot", "RuntimeError", "planted failure")
+    finally:
+        inst.remove()
 
 
 def test_boot_refuses_argv_not_from_ppy(inst):

@@ -91,6 +91,31 @@ def test_app_with_a_venv_dependency_serves_port_80(venv_inst):
     assert [int(c, 16) for c in res["caps"]] == [caps_mask(10), 0]
 
 
+def test_site_packages_code_runs_only_after_the_capabilities_are_dropped(venv_inst):
+    # A .pth file in site-packages runs code at interpreter start-up. ppy starts python
+    # with -S and the boot runs site.main() after emptying inheritable, ambient and
+    # effective: that code must see none of them, and the script must still get its
+    # site-packages (greeting) and its permitted capability.
+    site = os.path.dirname(venv_inst.greeting)
+    pth = os.path.join(site, "zz-ppy-test-probe.pth")
+    with open(pth, "w") as f:
+        f.write("import sys; sys.stderr.write('PTH ' + ' '.join(l.split()[1] for l in "
+                "open('/proc/self/status') if l.startswith(('CapInh', 'CapEff', 'CapAmb')))"
+                " + chr(10))\n")
+    try:
+        proc = run([venv_script(venv_inst)])
+        res = app_result(proc)
+        assert res["reply"] == "hello from the venv"
+        assert [int(c, 16) for c in res["caps"]] == [caps_mask(10), 0]
+        probe = [l for l in proc.stderr.splitlines() if l.startswith("PTH ")]
+        # (This venv's site-packages is processed twice by Debian's site.py, with or
+        # without ppy; every run must see the sets empty.)
+        assert probe and set(probe) == {"PTH " + " ".join(["0000000000000000"] * 3)}, \
+            proc.stderr
+    finally:
+        os.unlink(pth)
+
+
 def test_ppy_on_the_command_line_takes_the_interpreter_from_the_script(venv_inst):
     res = app_result(run([venv_inst.ppy, venv_script(venv_inst)]))
     assert res["prefix"] == venv_inst.venv

@@ -1326,22 +1326,23 @@ int main(int argc, char **argv, char **envp)
 		die_errno(PPY_EX_SYSCALL, "close_range");
 
 	{
+		const char *fixed[] = {
+			python,
+			"-I",   /* isolated: no PYTHON* variables, no user site, no script dir */
+			"-S",   /* no site-packages code yet: the boot runs site.main() later */
+			"-B",   /* write no bytecode anywhere */
+			/* Import (not run) the boot, so its bytecode from `make install` is used. */
+			"-c", "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()",
+			pydir, "3", s.effective ? "1" : "0", forbid_mode(&conf, s.path), s.path,
+		};
+		size_t nfixed = sizeof fixed / sizeof fixed[0];
 		size_t nargs = (size_t)(argc - first - 1);
-		char **args = calloc(nargs + 10, sizeof *args);
+		char **args = calloc(nfixed + nargs + 1, sizeof *args);
 		size_t i = 0;
 		if (!args)
 			die(PPY_EX_SYSCALL, "out of memory");
-		args[i++] = (char *)python;
-		args[i++] = "-I";   /* isolated: no PYTHON* variables, no user site, no script dir */
-		args[i++] = "-B";   /* write no bytecode anywhere */
-		/* Import (not run) the boot, so its bytecode from `make install` is used. */
-		args[i++] = "-c";
-		args[i++] = "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()";
-		args[i++] = pydir;
-		args[i++] = "3";
-		args[i++] = s.effective ? "1" : "0";
-		args[i++] = (char *)forbid_mode(&conf, s.path);
-		args[i++] = s.path;
+		for (; i < nfixed; i++)
+			args[i] = (char *)fixed[i];
 		for (int a = first + 1; a < argc; a++)
 			args[i++] = argv[a];
 		args[i] = NULL;

@@ -3,26 +3,29 @@
 The launcher execs, as the script's owner, with the script's capabilities in the permitted,
 inheritable and ambient sets (the only way an unmodified interpreter receives them):
 
-    python -I -B -c "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()" \
+    python -I -S -B -c "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()" \
         LIBDIR/python 3 EFFECTIVE FORBID PATH ARG...
 
 so this file is imported, not run: Python reads it from the bytecode that `make install`
 compiled beside it (root's, like the file), instead of compiling it on every launch. The
-first sys.path entry stays LIBDIR/python, so the script imports the checked ppy_py.
-Before any script code runs, main():
+first sys.path entry stays LIBDIR/python, so the script imports the checked ppy_py. With
+-S, no site-packages code, .pth file or sitecustomize runs while the capabilities are still
+inheritable and ambient. Before any script code runs, main():
 
 1. empties the inheritable and ambient sets, so no child process inherits a capability;
 2. empties the effective set unless the file's effective bit was set (EFFECTIVE == "1");
 3. makes the process non-dumpable (no core file, no same-uid /proc snooping);
-4. reads the kernel's /proc/self/status to confirm all of that;
-5. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
+4. reads the kernel's /proc/thread-self/status to confirm all of that;
+5. runs site.main(), what the interpreter would have run at start-up without -S;
+6. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
    ppy_py.hardening.forbid_exec audit hook, which the script cannot remove;
-6. compiles the sealed copy of the script (fd 3) and runs it as __main__, named by its
+7. compiles the sealed copy of the script (fd 3) and runs it as __main__, named by its
    real PATH.
 
-Steps 1-3 and the compiling use ppy_py._sys (a small stable-ABI extension): no cffi, and not the rest of
-ppy_py, is loaded before the script asks for it.
-Any failure stops here with status 88 and one line on stderr; no script code runs.
+Steps 1-3 and the compiling use ppy_py._sys (a small stable-ABI extension): neither cffi
+nor the rest of ppy_py is loaded before the script asks for it.
+Any failure (an exception included) stops here with status 88 and one line on stderr; no
+script code runs. A syntax error in the script is reported as Python reports it (status 1).
 Nothing the caller passes (ARG...) is read here: it becomes sys.argv[1:].
 """
 import os
@@ -66,6 +69,9 @@ def drop_start_up_state(path, keep_effective):
         from ppy_py import _sys
     except ImportError as e:
         fail(path, "cannot load ppy_py: %s" % e)
+    # -S: nothing ran before this file, so ppy_py is the checked copy ppy put first on sys.path.
+    if os.path.dirname(_sys.__file__) != os.path.join(sys.path[0], "ppy_py"):
+        fail(path, "ppy_py was loaded from %s, not from ppy's library" % _sys.__file__)
     # Each call returns its result or -errno, checked here.
     caps = _sys.capget()
     if not isinstance(caps, tuple):
@@ -121,12 +127,14 @@ def read_script(path, fd, _sys):
     return b"".join(chunks)
 
 
-def main():
-    if (sys.argv[0] != "-c" or len(sys.argv) < 5 or sys.argv[1] != "3"
-            or sys.argv[2] not in ("0", "1") or sys.argv[3] not in ("-", "raise", "log")):
-        fail("?", "started without ppy")
-    path = sys.argv[4]
+def start(path):
+    """Everything before the script's first line; returns its code and __main__ module."""
     _sys = drop_start_up_state(path, sys.argv[2] == "1")
+    # Only now, with no capability left to pass on, run what `python` without -S would
+    # have run at start-up: site-packages, their .pth files, sitecustomize.
+    import site
+
+    site.main()
     forbid_exec(path, sys.argv[3])
     source = read_script(path, 3, _sys)
     try:
@@ -138,11 +146,26 @@ def main():
 
         traceback.print_exc(limit=0)
         sys.exit(1)
+    import builtins
 
     main_module = type(sys)("__main__")
     main_module.__file__ = path
     main_module.__cached__ = None
-    main_module.__builtins__ = __builtins__
+    main_module.__builtins__ = builtins
+    return code, main_module
+
+
+def main():
+    if (sys.argv[0] != "-c" or len(sys.argv) < 5 or sys.argv[1] != "3"
+            or sys.argv[2] not in ("0", "1") or sys.argv[3] not in ("-", "raise", "log")):
+        fail("?", "started without ppy")
+    path = sys.argv[4]
+    try:
+        code, main_module = start(path)
+    except SystemExit:   # the script's SyntaxError, reported as Python would
+        raise
+    except BaseException as e:
+        fail(path, "%s: %s" % (type(e).__name__, e))
     sys.modules["__main__"] = main_module
     sys.argv[:] = [path] + sys.argv[5:]
     try:
@@ -154,4 +177,3 @@ def main():
         tb = e.__traceback__.tb_next if e.__traceback__ else None
         sys.excepthook(type(e), e.with_traceback(tb), tb)
         sys.exit(1)
-
