@@ -215,9 +215,9 @@ def test_raised_survives_exceptions_from_signal_handlers():
         for name, fn in (("decorator", call), ("with", block)):
             leaks[name] = ticks[name] = 0
             for n in range(3000):
-                # One shot, at a delay that varies, so it lands all over the loop.
-                signal.setitimer(signal.ITIMER_REAL, 0.00005 + (n % 7) * 0.000003)
                 try:
+                    # One shot, at a delay that varies, so it lands all over the loop.
+                    signal.setitimer(signal.ITIMER_REAL, 0.00005 + (n % 7) * 0.000003)
                     while True:
                         fn()
                 except Tick:
