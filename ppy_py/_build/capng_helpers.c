@@ -46,7 +46,7 @@ static long ppy_prctl(int option, unsigned long a2, unsigned long a3,
     int rc = prctl(option, a2, a3, a4, a5);
 
     if (rc < 0)
-        return -errno;
+        return ppy_neg_errno();
     return rc;
 }
 
@@ -65,7 +65,7 @@ static int ppy_read_state(struct ppy_state *st, int last_cap)
         rc = prctl(PR_CAPBSET_READ, (unsigned long)cap, 0UL, 0UL, 0UL);
         if (rc < 0) {
             st->failed_step = PPY_STEP_BOUNDING;
-            return -errno;
+            return ppy_neg_errno();
         }
         if (rc)
             st->bounding |= (uint64_t)1 << cap;
@@ -76,7 +76,7 @@ static int ppy_read_state(struct ppy_state *st, int last_cap)
         rc = prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, (unsigned long)cap, 0UL, 0UL);
         if (rc < 0) {
             st->failed_step = PPY_STEP_AMBIENT;
-            return -errno;
+            return ppy_neg_errno();
         }
         if (rc)
             st->ambient |= (uint64_t)1 << cap;
@@ -84,19 +84,19 @@ static int ppy_read_state(struct ppy_state *st, int last_cap)
     rc = prctl(PR_GET_SECUREBITS, 0UL, 0UL, 0UL, 0UL);
     if (rc < 0) {
         st->failed_step = PPY_STEP_SECUREBITS;
-        return -errno;
+        return ppy_neg_errno();
     }
     st->securebits = rc;
     rc = prctl(PR_GET_NO_NEW_PRIVS, 0UL, 0UL, 0UL, 0UL);
     if (rc < 0) {
         st->failed_step = PPY_STEP_NO_NEW_PRIVS;
-        return -errno;
+        return ppy_neg_errno();
     }
     st->no_new_privs = rc;
     rc = prctl(PR_GET_KEEPCAPS, 0UL, 0UL, 0UL, 0UL);
     if (rc < 0) {
         st->failed_step = PPY_STEP_KEEPCAPS;
-        return -errno;
+        return ppy_neg_errno();
     }
     st->keep_caps = rc;
     return 0;
@@ -153,7 +153,7 @@ static int ppy_probe_last_cap(void)
     for (cap = 0; cap < 64; cap++)
         if (prctl(PR_CAPBSET_READ, (unsigned long)cap, 0UL, 0UL, 0UL) < 0) {
             if (errno != EINVAL)
-                return -errno;
+                return ppy_neg_errno();
             return cap - 1;
         }
     return 63;

@@ -13,13 +13,20 @@
 #include <sys/syscall.h>
 #include <linux/capability.h>
 
+/* -errno after a failed call; never 0 (a failure must not read as success). */
+static int ppy_neg_errno(void)
+{
+    return errno > 0 ? -errno : -EIO;
+}
+
 static int ppy_capget(uint64_t *e, uint64_t *p, uint64_t *i)
 {
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct d[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
 
+    *e = *p = *i = 0;
     if (syscall(SYS_capget, &hdr, d) != 0)
-        return -errno;
+        return ppy_neg_errno();
     *e = (uint64_t)d[1].effective << 32 | d[0].effective;
     *p = (uint64_t)d[1].permitted << 32 | d[0].permitted;
     *i = (uint64_t)d[1].inheritable << 32 | d[0].inheritable;
@@ -35,7 +42,7 @@ static int ppy_capset(uint64_t e, uint64_t p, uint64_t i)
     };
 
     if (syscall(SYS_capset, &hdr, d) != 0)
-        return -errno;
+        return ppy_neg_errno();
     return 0;
 }
 

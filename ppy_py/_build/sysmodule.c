@@ -127,7 +127,7 @@ static PyObject *sys_prctl(PyObject *self, PyObject *args)
     }
     rc = prctl(option, (unsigned long)a[0], (unsigned long)a[1], (unsigned long)a[2],
                (unsigned long)a[3]);
-    return PyLong_FromLong(rc < 0 ? -errno : rc);
+    return PyLong_FromLong(rc < 0 ? ppy_neg_errno() : rc);
 }
 
 
@@ -459,7 +459,7 @@ static PyObject *sys_fully_sealed(PyObject *self, PyObject *arg)
         return PyLong_FromLong(-EBADF);
     seals = fcntl((int)fd, F_GET_SEALS);
     if (seals < 0)
-        return PyLong_FromLong(-errno);
+        return PyLong_FromLong(ppy_neg_errno());
     return PyLong_FromLong((seals & want) == want);
 }
 

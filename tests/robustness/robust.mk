@@ -43,6 +43,14 @@ analyze:
 		$(CONF) -D__linux__ -D__x86_64__ wrapper/ppy.c 2>&1 | grep -c 'style:' || true
 	scan-build --status-bugs -o build/scan-build clang -O2 -Wall -Wextra -Werror \
 		$(CONF) -c wrapper/ppy.c -o /dev/null
+	@# ppy_py's own C: the stable-ABI module (raised(), the boot's calls) and the cffi helpers.
+	$(CC) -O2 -fanalyzer -Wall -Wextra -Werror -fPIC -I$(PYINC) -Ippy_py/_build \
+		-c ppy_py/_build/sysmodule.c -o /dev/null
+	cppcheck --quiet --error-exitcode=1 --std=c11 --library=python \
+		--enable=warning,performance,portability --suppress=missingIncludeSystem \
+		-Ippy_py/_build ppy_py/_build/sysmodule.c ppy_py/_build/capng_helpers.c
+	scan-build --status-bugs -o build/scan-build clang -O2 -Wall -Wextra -Werror -fPIC \
+		-I$(PYINC) -Ippy_py/_build -c ppy_py/_build/sysmodule.c -o /dev/null
 	@echo "analyze: gcc -fanalyzer, cppcheck, scan-build: no findings"
 
 # A variant of ppy with the compiled-in settings of the install it replaces (PREFIX,
