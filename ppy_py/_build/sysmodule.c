@@ -38,45 +38,60 @@ static int u64_arg(PyObject *arg, uint64_t *out)
     return 0;
 }
 
-/* eff_raise(mask): add mask to the effective set. Returns the bits added
-   (what eff_lower must undo later), or -errno: -EPERM, without asking the
-   kernel, when a bit is not in the permitted set. */
-static PyObject *sys_eff_raise(PyObject *self, PyObject *arg)
+/* Add MASK to the effective set: one capget, then a capset only if a bit is missing.
+   0 with *added = the bits it added (what eff_remove must undo later), or -errno:
+   -EPERM, without asking the kernel, when a bit is not in the permitted set. */
+static int eff_add(uint64_t mask, uint64_t *added)
 {
-    uint64_t mask, e, p, i;
-    int rc;
+    uint64_t e, p, i;
+    int rc = ppy_capget(&e, &p, &i);
 
-    (void)self;
-    if (u64_arg(arg, &mask) != 0)
-        return NULL;
-    rc = ppy_capget(&e, &p, &i);
+    *added = 0;
     if (rc != 0)
-        return PyLong_FromLong(rc);
+        return rc;
     if (mask >> 63 || (mask & ~p))
-        return PyLong_FromLong(-EPERM);
-    if ((e | mask) != e) {
-        rc = ppy_capset(e | mask, p, i);
-        if (rc != 0)
-            return PyLong_FromLong(rc);
-    }
-    /* Bit 63 is refused above, so the result is never negative. */
-    return PyLong_FromLongLong((long long)(mask & ~e));
+        return -EPERM;
+    if ((e | mask) != e && (rc = ppy_capset(e | mask, p, i)) != 0)
+        return rc;
+    *added = mask & ~e;
+    return 0;
 }
 
-/* eff_lower(mask): remove mask from the effective set: 0, or -errno.
-   No capset when none of it is effective. */
-static PyObject *sys_eff_lower(PyObject *self, PyObject *arg)
+/* Remove MASK from the effective set: 0, or -errno. No capset when none of it is
+   effective. */
+static int eff_remove(uint64_t mask)
 {
-    uint64_t mask, e, p, i;
+    uint64_t e, p, i;
+    int rc = ppy_capget(&e, &p, &i);
+
+    if (rc == 0 && (e & mask) != 0)
+        rc = ppy_capset(e & ~mask, p, i);
+    return rc;
+}
+
+/* eff_raise(mask): the bits added, or -errno (see eff_add). Bit 63 is refused, so the
+   bits added are never negative. */
+static PyObject *sys_eff_raise(PyObject *self, PyObject *arg)
+{
+    uint64_t mask, added;
     int rc;
 
     (void)self;
     if (u64_arg(arg, &mask) != 0)
         return NULL;
-    rc = ppy_capget(&e, &p, &i);
-    if (rc == 0 && (e & mask) != 0)
-        rc = ppy_capset(e & ~mask, p, i);
-    return PyLong_FromLong(rc);
+    rc = eff_add(mask, &added);
+    return rc != 0 ? PyLong_FromLong(rc) : PyLong_FromLongLong((long long)added);
+}
+
+/* eff_lower(mask): 0, or -errno (see eff_remove). */
+static PyObject *sys_eff_lower(PyObject *self, PyObject *arg)
+{
+    uint64_t mask;
+
+    (void)self;
+    if (u64_arg(arg, &mask) != 0)
+        return NULL;
+    return PyLong_FromLong(eff_remove(mask));
 }
 
 /* capget(): (effective, permitted, inheritable) of this thread, or -errno. */
@@ -338,21 +353,16 @@ static int scope_pop(ScopeObject *self, unsigned long tid, uint64_t *added)
 static PyObject *scope_enter(PyObject *obj, PyObject *unused)
 {
     ScopeObject *self = (ScopeObject *)obj;
-    uint64_t e, p, i, mask = self->mask;
+    uint64_t added;
     int rc;
 
     (void)unused;
-    rc = ppy_capget(&e, &p, &i);
-    if (rc == 0 && (mask >> 63 || (mask & ~p)))
-        rc = -EPERM;
-    if (rc == 0 && (e | mask) != e)
-        rc = ppy_capset(e | mask, p, i);
+    rc = eff_add(self->mask, &added);
     if (rc != 0)
         return scope_failed(obj, "_enter_failed", Py_BuildValue("(i)", -rc));
-    if (scope_push(self, PyThread_get_thread_ident(), mask & ~e) != 0) {
+    if (scope_push(self, PyThread_get_thread_ident(), added) != 0) {
         /* Nowhere to remember it: take back what was just added. */
-        if ((e | mask) != e)
-            (void)ppy_capset(e, p, i);
+        (void)eff_remove(added);
         return NULL;
     }
     Py_RETURN_NONE;
@@ -361,24 +371,21 @@ static PyObject *scope_enter(PyObject *obj, PyObject *unused)
 static PyObject *scope_exit(PyObject *obj, PyObject *args)
 {
     ScopeObject *self = (ScopeObject *)obj;
-    uint64_t added, e, p, i;
+    uint64_t added;
     int rc;
 
     (void)args;
     rc = scope_pop(self, PyThread_get_thread_ident(), &added);
     if (rc == -1) {
         /* This entry's bits are unknown: lower them all (fail towards less privilege). */
-        if (ppy_capget(&e, &p, &i) == 0 && (e & self->mask) != 0)
-            (void)ppy_capset(e & ~self->mask, p, i);
+        (void)eff_remove(self->mask);
         return NULL;
     }
     if (rc != 0)
         return NULL;
     if (added == 0)
         Py_RETURN_NONE;
-    rc = ppy_capget(&e, &p, &i);
-    if (rc == 0 && (e & added) != 0)
-        rc = ppy_capset(e & ~added, p, i);
+    rc = eff_remove(added);
     if (rc != 0)
         return scope_failed(obj, "_exit_failed",
                             Py_BuildValue("(Ki)", (unsigned long long)added, -rc));
