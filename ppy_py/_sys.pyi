@@ -4,6 +4,8 @@ from types import CodeType
 
 PR_CAP_AMBIENT: int
 PR_CAP_AMBIENT_CLEAR_ALL: int
+PR_CAP_AMBIENT_IS_SET: int
+PR_GET_DUMPABLE: int
 PR_SET_DUMPABLE: int
 
 def eff_raise(mask: int, /) -> int: ...

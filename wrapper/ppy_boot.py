@@ -15,7 +15,7 @@ inheritable and ambient. Before any script code runs, main():
 1. empties the inheritable and ambient sets, so no child process inherits a capability;
 2. empties the effective set unless the file's effective bit was set (EFFECTIVE == "1");
 3. makes the process non-dumpable (no core file, no same-uid /proc snooping);
-4. reads the kernel's /proc/thread-self/status to confirm all of that;
+4. reads all of that back from the kernel (capget, prctl, /proc/thread-self/stat's tty_nr);
 5. runs site.main(), what the interpreter would have run at start-up without -S;
 6. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
    ppy_py.hardening.forbid_exec audit hook, which the script cannot remove;
@@ -54,16 +54,6 @@ def read_proc(name):
         os.close(fd)
 
 
-def status_masks():
-    """CapInh, CapPrm, CapEff and CapAmb as the kernel reports them."""
-    masks = {}
-    for line in read_proc("status").split(b"\n"):
-        key, _, value = line.partition(b":")
-        if key in (b"CapInh", b"CapPrm", b"CapEff", b"CapAmb"):
-            masks[key.decode()] = int(value, 16)
-    return masks
-
-
 def drop_start_up_state(path, keep_effective):
     try:
         from ppy_py import _sys
@@ -86,13 +76,22 @@ def drop_start_up_state(path, keep_effective):
         rc = step()
         if rc < 0:
             fail(path, "%s: %s" % (name, os.strerror(-rc)))
+    # Read it all back from the kernel.
     if read_proc("stat").rsplit(b")", 1)[1].split()[4] != b"0":   # tty_nr
         fail(path, "a controlling terminal remains")
-    m = status_masks()
-    if m.get("CapInh") != 0 or m.get("CapAmb") != 0:
+    caps = _sys.capget()
+    if not isinstance(caps, tuple):
+        fail(path, "capget: %s" % os.strerror(-caps))
+    effective, permitted, inheritable = caps
+    # (Ambient is always within permitted and inheritable; each cap is asked anyway.)
+    if inheritable != 0 or any(
+            _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_IS_SET, cap) != 0
+            for cap in range(64) if permitted >> cap & 1):
         fail(path, "inheritable or ambient capabilities remain")
-    if m.get("CapEff") != (m.get("CapPrm") if keep_effective else 0):
+    if effective != (permitted if keep_effective else 0):
         fail(path, "effective set is not as the file asked")
+    if _sys.prctl(_sys.PR_GET_DUMPABLE) != 0:
+        fail(path, "the process is still dumpable")
     return _sys
 
 
@@ -113,18 +112,16 @@ def read_script(path, fd, _sys):
         fail(path, "cannot read the script copy: %s" % os.strerror(-sealed))
     if sealed != 1:
         fail(path, "the script copy is not sealed")
-    chunks, offset = [], 0
     try:
-        while True:
-            chunk = os.pread(fd, 1 << 20, offset)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            offset += len(chunk)
+        # Sealed against growing and shrinking: its size is final, so read exactly that.
+        size = os.fstat(fd).st_size
+        source = os.pread(fd, size, 0)
         os.close(fd)
     except OSError as e:
         fail(path, "cannot read the script copy: %s" % e)
-    return b"".join(chunks)
+    if len(source) != size:
+        fail(path, "cannot read the script copy: %d of %d bytes" % (len(source), size))
+    return source
 
 
 def start(path):

@@ -501,6 +501,8 @@ PyMODINIT_FUNC PyInit__sys(void)
         return NULL;
     if (PyModule_AddIntConstant(m, "PR_CAP_AMBIENT", PR_CAP_AMBIENT) != 0 ||
         PyModule_AddIntConstant(m, "PR_CAP_AMBIENT_CLEAR_ALL", PR_CAP_AMBIENT_CLEAR_ALL) != 0 ||
+        PyModule_AddIntConstant(m, "PR_CAP_AMBIENT_IS_SET", PR_CAP_AMBIENT_IS_SET) != 0 ||
+        PyModule_AddIntConstant(m, "PR_GET_DUMPABLE", PR_GET_DUMPABLE) != 0 ||
         PyModule_AddIntConstant(m, "PR_SET_DUMPABLE", PR_SET_DUMPABLE) != 0) {
         Py_DECREF(m);
         return NULL;
