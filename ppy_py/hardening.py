@@ -10,9 +10,10 @@ function that needs them.
   ``file``; ``uuid``'s MAC fallbacks -> ``ip``/``ifconfig``/``arp``/
   ``netstat``) give the same answers without one.
 * ``forbid_exec(mode)`` adds a ``sys.addaudithook`` guard refusing (or
-  logging) every later process creation.  Audit hooks cannot be removed:
-  once added, the guard lasts for the life of the process, and of any
-  forked child.
+  logging) every later process creation.  The ``sys`` API cannot remove an
+  audit hook: once added, the guard lasts for the life of the process, and
+  of any forked child (code that deliberately rewrites it, or calls
+  execve(2) through ctypes, gets around it: a guard, not a sandbox).
 * ``restrict_paths(read=..., write=...)`` gives up filesystem access with
   Landlock (Linux 5.13+).
 
@@ -449,11 +450,12 @@ def forbid_exec(mode: str = "raise") -> bool:
     callers that look it up after that are covered: ``subprocess`` keeps
     its own reference, but raises ``subprocess.Popen`` first anyway).
 
-    Audit hooks cannot be removed: the guard cannot be switched off, and
-    ``"log"`` after ``"raise"`` changes nothing.  Returns True if a hook was
+    The ``sys`` API cannot remove an audit hook, and ``"log"`` after
+    ``"raise"`` changes nothing.  Returns True if a hook was
     added, False if an equal or stricter one was already there.  Safe to
     call before the script runs (the launcher does, from ppy.conf).  Not a
-    sandbox: ctypes/cffi code can still call execve(2) directly.
+    sandbox: ctypes/cffi code can still call execve(2) directly, and code
+    that finds the hook (``gc``) and rewrites it can disarm it.
     """
     if mode not in ("raise", "log"):
         raise ValueError("forbid_exec mode must be 'raise' or 'log', not %r" % (mode,))

@@ -665,7 +665,7 @@ def _boot_directly(inst, fd3, argv=None):
                  "if fd >= 0: os.dup2(fd, 3)\n"
                  "os.execv(sys.argv[2], sys.argv[2:])\n")
     cmd = [PYTHON, "-c", exec_boot, str(fd3 if fd3 is not None else -1),
-           PYTHON, "-I", "-B", "-c", BOOT_STUB, *argv]
+           PYTHON, "-I", "-S", "-B", "-c", BOOT_STUB, *argv]
     return run(cmd, pass_fds=[fd3] if fd3 is not None else [])
 
 
@@ -685,6 +685,23 @@ def test_boot_refuses_without_a_sealed_copy(inst):
     finally:
         os.close(unsealed)
         os.close(r)
+
+
+def test_boot_failure_is_one_escaped_line_even_with_a_broken_stderr(inst):
+    pydir = os.path.join(inst.libdir, "python")
+    # A newline in the name cannot add a line: it is shown as \x0a, as ppy shows names.
+    proc = _boot_directly(inst, None, [pydir, "3", "0", "-", "/x\nFORGED.py"])
+    refused(proc, EX_BOOT, "/x\\x0aFORGED.py", "cannot read the script copy")
+    # stderr a pipe nobody reads: the message cannot be written, the status is still 88.
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        cmd = ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", "--clear-groups",
+               PYTHON, "-I", "-S", "-B", "-c", BOOT_STUB, pydir, "3", "0", "-", "/x.py"]
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=w, env={}, timeout=60)
+    finally:
+        os.close(w)
+    assert proc.returncode == EX_BOOT
 
 
 def test_boot_fails_closed_on_any_exception():

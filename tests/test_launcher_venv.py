@@ -1,13 +1,14 @@
 """Interpreters beyond the built-in one: a root-owned virtualenv allowed in PREFIX/etc/ppy.conf,
 selected by the script's own #! line."""
+import json
 import os
 import subprocess
 import textwrap
 
 import pytest
 
-from ppytest import (EX_FILE, EX_INSTALL, OWNER, PYTHON, RAN, Install, caps_mask, refused,
-                     run, status_caps)
+from ppytest import (EX_BOOT, EX_FILE, EX_INSTALL, OWNER, PYTHON, RAN, Install, caps_mask,
+                     refused, run, status_caps)
 
 pytestmark = pytest.mark.root
 
@@ -112,6 +113,67 @@ def test_site_packages_code_runs_only_after_the_capabilities_are_dropped(venv_in
         # without ppy; every run must see the sets empty.)
         assert probe and set(probe) == {"PTH " + " ".join(["0000000000000000"] * 3)}, \
             proc.stderr
+    finally:
+        os.unlink(pth)
+
+
+def _with_pth(inst, text):
+    """A .pth file in the venv's site-packages (removed by the caller)."""
+    pth = os.path.join(os.path.dirname(inst.greeting), "zz-ppy-test-probe.pth")
+    with open(pth, "w") as f:
+        f.write(text)
+    return pth
+
+
+PROBE = ("import sys; sys.stderr.write('PTH ' + ' '.join(l.split()[1] for l in "
+         "open('/proc/self/status') if l.startswith(('CapInh', 'CapEff', 'CapAmb'))) + chr(10))\n")
+
+
+def test_site_packages_code_runs_without_effective_caps_even_for_an_ep_script(venv_inst):
+    # The file's effective bit (=ep) is applied after site-packages start-up, not before.
+    pth = _with_pth(venv_inst, PROBE)
+    try:
+        path = venv_script(venv_inst, "import json\nprint(json.dumps([l.split()[1] for l in "
+                                      "open('/proc/self/status') if l.startswith(('CapPrm', "
+                                      "'CapEff', 'CapInh', 'CapAmb'))]))\n")
+        subprocess.run(["setcap", "cap_net_bind_service=ep", path], check=True)
+        proc = run([path])
+        assert proc.returncode == 0, proc.stderr
+        assert [int(c, 16) for c in json.loads(proc.stdout.splitlines()[1])] == \
+            [0, caps_mask(10), caps_mask(10), 0]           # CapInh, CapPrm, CapEff, CapAmb
+        probe = [l for l in proc.stderr.splitlines() if l.startswith("PTH ")]
+        assert probe and set(probe) == {"PTH " + " ".join(["0000000000000000"] * 3)}, \
+            proc.stderr
+    finally:
+        os.unlink(pth)
+
+
+def test_site_packages_code_cannot_switch_off_forbid_exec(venv_inst):
+    # The guard is installed before site-packages code runs: a .pth can neither stop it
+    # being added, nor spawn a process itself.
+    spawn = ("import subprocess\n"
+             "try:\n    subprocess.run(['/bin/true'])\n    print('SPAWNED')\n"
+             "except PermissionError:\n    print('REFUSED')\n")
+    path = venv_script(venv_inst, spawn)
+    write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\nforbid-exec raise {path}\n")
+    pth = _with_pth(venv_inst, "import sys; sys.addaudithook = lambda hook: None\n"
+                               "import ppy_py.hardening as h; h._installed_modes.add('raise')\n"
+                               "import subprocess; subprocess.run(['/bin/true']); "
+                               "print('PTH-SPAWNED')\n")
+    try:
+        proc = run([path])
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines() == [RAN, "REFUSED"], proc.stdout
+        assert "PTH-SPAWNED" not in proc.stdout
+    finally:
+        os.unlink(pth)
+        write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\n")
+
+
+def test_site_packages_code_that_exits_is_a_boot_failure(venv_inst):
+    pth = _with_pth(venv_inst, "import sys; sys.exit(5)\n")
+    try:
+        refused(run([venv_script(venv_inst)]), EX_BOOT, "boot", "SystemExit")
     finally:
         os.unlink(pth)
 

@@ -9,20 +9,23 @@ inheritable and ambient sets (the only way an unmodified interpreter receives th
 so this file is imported, not run: Python reads it from the bytecode that `make install`
 compiled beside it (root's, like the file), instead of compiling it on every launch. The
 first sys.path entry stays LIBDIR/python, so the script imports the checked ppy_py. With
--S, no site-packages code, .pth file or sitecustomize runs while the capabilities are still
-inheritable and ambient. Before any script code runs, main():
+-S, no site-packages code, .pth file or sitecustomize runs before this file has dropped the
+capabilities. Before any script code runs, main():
 
-1. empties the inheritable and ambient sets, so no child process inherits a capability;
-2. empties the effective set unless the file's effective bit was set (EFFECTIVE == "1");
-3. makes the process non-dumpable (no core file, no same-uid /proc snooping);
-4. reads all of that back from the kernel (capget, prctl, /proc/thread-self/stat's tty_nr);
-5. runs site.main(), what the interpreter would have run at start-up without -S;
-6. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
-   ppy_py.hardening.forbid_exec audit hook, which the script cannot remove;
-7. compiles the sealed copy of the script (fd 3) and runs it as __main__, named by its
-   real PATH.
+1. empties the inheritable and ambient sets, so no child process inherits a capability, and
+   the effective set;
+2. makes the process non-dumpable (no core file, no same-uid /proc snooping);
+3. reads all of that back from the kernel (capget, prctl, /proc/thread-self/stat's tty_nr);
+4. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
+   ppy_py.hardening.forbid_exec audit hook, before any site-packages code could interfere;
+5. reads the sealed copy of the script (fd 3) and compiles it, named by its real PATH;
+6. runs site.main(), what the interpreter would have run at start-up without -S (so
+   site-packages code runs with nothing inheritable, ambient or effective);
+7. raises the whole permitted set into the effective set if the file's effective bit
+   was set (EFFECTIVE == "1"), and checks it;
+8. runs the script as __main__.
 
-Steps 1-3 and the compiling use ppy_py._sys (a small stable-ABI extension): neither cffi
+Steps 1-3, 5 and 7 use ppy_py._sys (a small stable-ABI extension): neither cffi
 nor the rest of ppy_py is loaded before the script asks for it.
 Any failure (an exception included) stops here with status 88 and one line on stderr; no
 script code runs. A syntax error in the script is reported as Python reports it (status 1).
@@ -34,10 +37,19 @@ import sys
 EX_BOOT = 88
 
 
+def shown(text):
+    """TEXT as printable ASCII, anything else (a newline, a backslash) as \\xNN, as ppy
+    shows names: no name can add a line to stderr."""
+    raw = text.encode("utf-8", "surrogateescape")
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else "\\x%02x" % b for b in raw)
+
+
 def fail(path, msg):
-    sys.stderr.write("ppy: %s: boot: %s\n" % (path, msg))
-    sys.stderr.flush()
-    os._exit(EX_BOOT)
+    """One line on stderr, then status 88, whatever happens while writing it."""
+    try:
+        os.write(2, ("ppy: %s: boot: %s\n" % (shown(path), shown(msg))).encode())
+    finally:
+        os._exit(EX_BOOT)
 
 
 def read_proc(name):
@@ -54,7 +66,7 @@ def read_proc(name):
         os.close(fd)
 
 
-def drop_start_up_state(path, keep_effective):
+def drop_start_up_state(path):
     try:
         from ppy_py import _sys
     except ImportError as e:
@@ -68,7 +80,7 @@ def drop_start_up_state(path, keep_effective):
         fail(path, "capget: %s" % os.strerror(-caps))
     permitted = caps[1]
     steps = (
-        ("capset", lambda: _sys.capset(permitted if keep_effective else 0, permitted, 0)),
+        ("capset", lambda: _sys.capset(0, permitted, 0)),
         ("ambient clear", lambda: _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL)),
         ("not dumpable", lambda: _sys.prctl(_sys.PR_SET_DUMPABLE, 0)),
     )
@@ -88,8 +100,8 @@ def drop_start_up_state(path, keep_effective):
             _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_IS_SET, cap) != 0
             for cap in range(64) if permitted >> cap & 1):
         fail(path, "inheritable or ambient capabilities remain")
-    if effective != (permitted if keep_effective else 0):
-        fail(path, "effective set is not as the file asked")
+    if effective != 0:
+        fail(path, "the effective set is not empty")
     if _sys.prctl(_sys.PR_GET_DUMPABLE) != 0:
         fail(path, "the process is still dumpable")
     return _sys
@@ -101,9 +113,11 @@ def forbid_exec(path, mode):
     try:
         from ppy_py import hardening
 
-        hardening.forbid_exec(mode)
+        added = hardening.forbid_exec(mode)
     except Exception as e:
         fail(path, "cannot forbid process creation: %s" % e)
+    if added is not True:   # nothing else has run (-S): the hook must be new
+        fail(path, "cannot forbid process creation: a guard was already there")
 
 
 def read_script(path, fd, _sys):
@@ -124,14 +138,24 @@ def read_script(path, fd, _sys):
     return source
 
 
-def start(path):
-    """Everything before the script's first line; returns its code and __main__ module."""
-    _sys = drop_start_up_state(path, sys.argv[2] == "1")
-    # Only now, with no capability left to pass on, run what `python` without -S would
-    # have run at start-up: site-packages, their .pth files, sitecustomize.
-    import site
+def raise_effective(path, _sys):
+    """The file's effective bit: the whole permitted set effective, checked."""
+    caps = _sys.capget()
+    if not isinstance(caps, tuple):
+        fail(path, "capget: %s" % os.strerror(-caps))
+    rc = _sys.capset(caps[1], caps[1], 0)
+    if rc < 0:
+        fail(path, "capset: %s" % os.strerror(-rc))
+    after = _sys.capget()
+    if not isinstance(after, tuple) or after != (caps[1], caps[1], 0):
+        fail(path, "effective set is not as the file asked")
 
-    site.main()
+
+def start(path):
+    """Everything before the script's first line. Returns its code and __main__ module,
+    or None after printing the script's SyntaxError as Python would."""
+    _sys = drop_start_up_state(path)
+    # Before any site-packages code: the guard, then the checked bytes.
     forbid_exec(path, sys.argv[3])
     source = read_script(path, 3, _sys)
     try:
@@ -142,7 +166,14 @@ def start(path):
         import traceback
 
         traceback.print_exc(limit=0)
-        sys.exit(1)
+        return None
+    # Only now, with no capability inheritable, ambient or effective, run what `python`
+    # without -S would have run at start-up: site-packages, their .pth files, sitecustomize.
+    import site
+
+    site.main()
+    if sys.argv[2] == "1":
+        raise_effective(path, _sys)
     import builtins
 
     main_module = type(sys)("__main__")
@@ -158,11 +189,12 @@ def main():
         fail("?", "started without ppy")
     path = sys.argv[4]
     try:
-        code, main_module = start(path)
-    except SystemExit:   # the script's SyntaxError, reported as Python would
-        raise
-    except BaseException as e:
+        started = start(path)
+    except BaseException as e:   # SystemExit too: site code may call sys.exit()
         fail(path, "%s: %s" % (type(e).__name__, e))
+    if started is None:
+        sys.exit(1)   # the script's SyntaxError, already reported
+    code, main_module = started
     sys.modules["__main__"] = main_module
     sys.argv[:] = [path] + sys.argv[5:]
     try:
