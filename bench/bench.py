@@ -81,13 +81,15 @@ e, p, i = _sys.capget()
 assert _sys.capset(0, p, 0) == 0
 assert _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL) == 0
 assert _sys.prctl(_sys.PR_SET_DUMPABLE, 0) == 0
-for name in ("stat", "status"):
-    fd = os.open("/proc/thread-self/" + name, os.O_RDONLY)
-    os.read(fd, 65536)
-    os.close(fd)
-fd = os.open(__file__, os.O_RDONLY)
-code = _sys.compile(os.pread(fd, 1 << 20, 0), os.fsencode(__file__))
+fd = os.open("/proc/thread-self/stat", os.O_RDONLY)
+os.read(fd, 65536)
 os.close(fd)
+assert _sys.capget() == (0, p, 0) and _sys.prctl(_sys.PR_GET_DUMPABLE) == 0
+fd = os.open(__file__, os.O_RDONLY)
+code = _sys.compile(os.pread(fd, os.fstat(fd).st_size, 0), os.fsencode(__file__))
+os.close(fd)
+import site
+site.main()
 print("hello from uid %%d, %%d args" %% (os.getuid(), len(sys.argv) - 1))
 '''
 
@@ -398,8 +400,8 @@ def launcher_variants(s):
                 "caller+amb", ["/bin/true"], "", "ref"),
         Variant("ref:check", "ppy --check hello (the C checks, no Python)", "caller",
                 [s.ppy, "--check", s.hello], None, "ref"),
-        Variant("ref:bootlike", "python3 -I -B doing ppy_boot.py's work, then hello", "caller",
-                [PYTHON, "-I", "-B", s.bootlike], exp_hello(CALLER), "ref"),
+        Variant("ref:bootlike", "python3 -I -S -B doing ppy_boot.py's work, then hello", "caller",
+                [PYTHON, "-I", "-S", "-B", s.bootlike], exp_hello(CALLER), "ref"),
     ]
     return vs
 
@@ -893,8 +895,9 @@ def where_launch_time_goes(rep, vs, s, runners):
     rep.add("### Where ppy's launch time goes", "",
             "- ppy − baseline: %+.2f ms in all." % ms(ppy - base),
             "- Python side (the boot's work: importing ppy_py._sys, dropping the start-up "
-            "capabilities, reading /proc/thread-self/stat and status, reading and compiling "
-            "the script): `python3 -I -B` taking the same steps − baseline = %+.2f ms (ppy "
+            "capabilities and reading them back, reading /proc/thread-self/stat, reading and "
+            "compiling the script, then site.main()): `python3 -I -S -B` taking the same steps "
+            "− baseline = %+.2f ms (ppy "
             "imports the boot module from its installed bytecode; this reference compiles "
             "its own small file instead)." %
             ms(boot - base),
@@ -908,7 +911,7 @@ def where_launch_time_goes(rep, vs, s, runners):
     rows = []
     samples = {}
     for _ in range(15):
-        err = runners["caller"].call([PYTHON, "-I", "-B", "-X", "importtime", s.bootlike],
+        err = runners["caller"].call([PYTHON, "-I", "-S", "-B", "-X", "importtime", s.bootlike],
                                      capture=True, env=env)["err"]
         for line in err.splitlines():
             m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( +)(\S+)", line)
@@ -921,7 +924,7 @@ def where_launch_time_goes(rep, vs, s, runners):
         if name in base_mods or depth > 3:
             continue
         rows.append([("&nbsp;" * 2 * (depth - 1)) + name, "%d" % med(xs)])
-    rep.add("`python3 -I -B -X importtime` of the boot's work, modules the baseline does not "
+    rep.add("`python3 -I -S -B -X importtime` of the boot's work, modules the baseline does not "
             "import (cumulative µs, median of 15, top levels):", "")
     rep.table(["module", "cumulative µs"], rows[:14])
 
