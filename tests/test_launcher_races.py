@@ -132,3 +132,36 @@ def test_owner_rewrite_never_runs_new_content_with_caps(inst):
     assert set(statuses) <= {EX_CAPS, EX_CHANGED, EX_FILE}, statuses
     assert ran and statuses, "the race was not exercised in both directions"
     assert len(rounds) > 20, "the rewriter barely ran: %d rounds" % len(rounds)
+
+
+def test_a_writer_racing_the_lease_probe_gets_a_refusal_not_a_dead_ppy(inst):
+    """ppy probes for writers with a read lease. A writer opening the file while ppy holds
+    it makes the kernel signal ppy (SIGIO, which kills by default). Root spins opens for
+    writing (O_NONBLOCK: each one starts a lease break and returns at once): every launch
+    must run or be refused with status 80 and one line, never die by a signal. (Before
+    the fix, about 1 launch in 9 here died by SIGIO, silently.)"""
+    path = inst.script(SAY.format(tag="LEASED"), name="leased.py")
+    stop = threading.Event()
+
+    def opener():
+        while not stop.is_set():
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError as e:
+                assert e.errno in (errno.EWOULDBLOCK, errno.ETXTBSY), e
+
+    t = threading.Thread(target=opener)
+    t.start()
+    try:
+        procs = [inst.launch(path) for _ in range(LAUNCHES)]
+    finally:
+        stop.set()
+        t.join()
+    ran, statuses = outcomes(procs)
+    assert all(s >= 0 for s in statuses), sorted(set(statuses))
+    assert set(statuses) <= {EX_FILE}, sorted(set(statuses))
+    for p in procs:
+        if p.returncode == EX_FILE:
+            assert len(p.stderr.splitlines()) == 1 and "open for writing" in p.stderr, p.stderr
+    assert all(tag == "LEASED" for tag, _ in ran)
+    assert ran and statuses, "the race was not exercised in both directions"

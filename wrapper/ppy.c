@@ -934,13 +934,21 @@ static void check_no_writers(const struct script *s)
 			die_errno(PPY_EX_FILE, "the kernel would not execute it");
 		exec_check = 0; /* kernel before 6.14 */
 	}
-	/* A read lease needs the file's uid as fsuid, or CAP_LEASE: raised just for this. */
+	/* A read lease needs the file's uid as fsuid, or CAP_LEASE: raised just for this.
+	   A writer opening the file meanwhile makes the kernel signal the lease holder
+	   (SIGIO, whose default action kills): ignored while the lease is held, so such a
+	   race ends in one of the refusals below or a normal launch, never a silent death. */
 	kernel_caps(&eff, &perm, &inh);
 	set_caps(perm, BIT(CAP_LEASE), inh, "raising cap_lease");
+	if (sigaction(SIGIO, &(struct sigaction){ .sa_handler = SIG_IGN }, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigaction(SIGIO)");
 	if (fcntl(s->fd, F_SETLEASE, F_RDLCK) != 0)
 		lease_errno = errno;
 	else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
 		die_errno(PPY_EX_SYSCALL, "releasing the read lease");
+	/* Back to the default every other signal has (an ignored one would survive exec). */
+	if (sigaction(SIGIO, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigaction(SIGIO)");
 	set_caps(perm, 0, inh, "lowering cap_lease");
 	if (lease_errno == EAGAIN)
 		die(PPY_EX_FILE, "is open for writing by some process (a writable descriptor "
