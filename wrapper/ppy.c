@@ -935,20 +935,18 @@ static void check_no_writers(const struct script *s)
 		exec_check = 0; /* kernel before 6.14 */
 	}
 	/* A read lease needs the file's uid as fsuid, or CAP_LEASE: raised just for this.
-	   A writer opening the file meanwhile makes the kernel signal the lease holder
-	   (SIGIO, whose default action kills): ignored while the lease is held, so such a
-	   race ends in one of the refusals below or a normal launch, never a silent death. */
+	   A writer opening the file meanwhile makes the kernel signal the lease holder, by
+	   default with SIGIO, whose default action kills. F_SETSIG makes it SIGURG, whose
+	   default action is to ignore it, whenever it arrives: such a race ends in one of
+	   the refusals below or a normal launch, never a silent death. */
+	if (fcntl(s->fd, F_SETSIG, SIGURG) != 0)
+		die_errno(PPY_EX_SYSCALL, "fcntl(F_SETSIG)");
 	kernel_caps(&eff, &perm, &inh);
 	set_caps(perm, BIT(CAP_LEASE), inh, "raising cap_lease");
-	if (sigaction(SIGIO, &(struct sigaction){ .sa_handler = SIG_IGN }, NULL) != 0)
-		die_errno(PPY_EX_SYSCALL, "sigaction(SIGIO)");
 	if (fcntl(s->fd, F_SETLEASE, F_RDLCK) != 0)
 		lease_errno = errno;
 	else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
 		die_errno(PPY_EX_SYSCALL, "releasing the read lease");
-	/* Back to the default every other signal has (an ignored one would survive exec). */
-	if (sigaction(SIGIO, &(struct sigaction){ .sa_handler = SIG_DFL }, NULL) != 0)
-		die_errno(PPY_EX_SYSCALL, "sigaction(SIGIO)");
 	set_caps(perm, 0, inh, "lowering cap_lease");
 	if (lease_errno == EAGAIN)
 		die(PPY_EX_FILE, "is open for writing by some process (a writable descriptor "
