@@ -359,10 +359,7 @@ def raise_caps(*caps: "CapLike | CapSet") -> "CapSet":
     names the missing ones and nothing changes.  Returns the caps that were
     not effective before (what ``lower_caps`` must undo).
     """
-    try:
-        mask = _MASK_CACHE[caps]
-    except (KeyError, TypeError):  # TypeError: unhashable; mask_of() explains
-        mask = raised._parse(caps)
+    mask = _mask_of(caps)
     added = _raise(mask)
     if added < 0:
         raise _raise_failed(mask, -added)
@@ -373,16 +370,11 @@ def lower_caps(*caps: "CapLike | CapSet") -> None:
     """Remove ``caps`` from the effective set; they stay permitted, so
     ``raise_caps`` can bring them back.  Lowering a cap that is not
     effective is not an error."""
-    try:
-        mask = _MASK_CACHE[caps]
-    except (KeyError, TypeError):
-        mask = raised._parse(caps)
+    mask = _mask_of(caps)
     if mask:
         rc = _lower(mask)
         if rc != 0:
             raise _lower_failed(mask, rc)
-
-
 
 
 class raised(_Scope):
@@ -417,12 +409,9 @@ class raised(_Scope):
 
         def __new__(cls, *caps: "CapLike | CapSet") -> "raised": ...
 
-    @staticmethod
-    def _parse(caps: "tuple[object, ...]") -> int:
-        mask = mask_of(caps)
-        if len(_MASK_CACHE) < 256 and _all_str(caps):
-            _MASK_CACHE[caps] = mask
-        return mask
+    # Called by the C __new__ and mask_of() for arguments not in their cache (which
+    # keeps only all-str ones: a bool or float would compare equal to a Cap).
+    _parse = staticmethod(mask_of)
 
     @property
     def caps(self) -> "CapSet":
@@ -465,17 +454,9 @@ class raised(_Scope):
         return "raised(%r)" % str(_from_mask(self._mask))
 
 
-# raise_caps("net_bind_service") parses its names once (raised() has its own
-# cache inside ppy_py._sys).  Only all-str keys are stored: a bool or float
-# would compare equal to a Cap key.
-_MASK_CACHE: "dict[tuple[object, ...], int]" = {}
-
-
-def _all_str(caps: "tuple[object, ...]") -> bool:
-    for item in caps:
-        if type(item) is not str:
-            return False
-    return True
+# raise_caps("net_bind_service") and lower_caps(...) parse their names once, through
+# raised()'s cache (kept in ppy_py._sys).
+_mask_of = raised.mask_of
 
 
 def requires(*caps: "CapLike | CapSet") -> "raised":

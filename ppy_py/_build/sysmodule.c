@@ -188,18 +188,14 @@ static int all_str(PyObject *args)
  * _parse(caps) (which explains bad input). Scope itself has no _parse: it
  * takes one int, the mask.
  */
-static PyObject *scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+/* The mask for ARGS (a tuple of caps): from mask_cache, or else from TYPE's _parse(args),
+   which explains bad input (Scope itself has no _parse: it takes one int, the mask).
+   0, or -1 with an exception. */
+static int scope_mask(PyTypeObject *type, PyObject *args, uint64_t *mask)
 {
-    PyObject *omask;
-    uint64_t mask;
-    ScopeObject *self;
-    allocfunc alloc;
+    PyObject *omask = PyDict_GetItemWithError(mask_cache, args);   /* borrowed */
+    int rc;
 
-    if (kwds != NULL && PyObject_Length(kwds) > 0) {
-        PyErr_SetString(PyExc_TypeError, "raised() takes no keyword arguments");
-        return NULL;
-    }
-    omask = PyDict_GetItemWithError(mask_cache, args);   /* borrowed */
     if (omask != NULL) {
         Py_INCREF(omask);
     } else {
@@ -208,28 +204,56 @@ static PyObject *scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         if (PyObject_HasAttrString((PyObject *)type, "_parse"))
             omask = PyObject_CallMethod((PyObject *)type, "_parse", "(O)", args);
         else if (!PyArg_ParseTuple(args, "O:Scope", &omask))
-            return NULL;
+            return -1;
         else
             Py_INCREF(omask);
         if (omask == NULL)
-            return NULL;
+            return -1;
         if (all_str(args) && PyDict_Size(mask_cache) < 256 &&
             PyDict_SetItem(mask_cache, args, omask) != 0) {
             Py_DECREF(omask);
-            return NULL;
+            return -1;
         }
     }
-    if (u64_arg(omask, &mask) != 0) {
-        Py_DECREF(omask);
+    rc = u64_arg(omask, mask);
+    Py_DECREF(omask);
+    return rc;
+}
+
+/* raised(*caps) */
+static PyObject *scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    uint64_t mask;
+    ScopeObject *self;
+    allocfunc alloc;
+
+    if (kwds != NULL && PyObject_Length(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError, "raised() takes no keyword arguments");
         return NULL;
     }
-    Py_DECREF(omask);
+    if (scope_mask(type, args, &mask) != 0)
+        return NULL;
     alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
     self = (ScopeObject *)alloc(type, 0);
     if (self == NULL)
         return NULL;
     self->mask = mask;
     return (PyObject *)self;
+}
+
+/* raised.mask_of(caps): the mask raised(*caps) would hold, through the same cache (what
+   raise_caps/lower_caps use, without making an object). */
+static PyObject *scope_mask_of(PyObject *type, PyObject *caps)
+{
+    uint64_t mask;
+
+    if (!PyTuple_Check(caps)) {
+        PyErr_SetString(PyExc_TypeError, "mask_of() takes a tuple of capabilities");
+        return NULL;
+    }
+    if (scope_mask((PyTypeObject *)type, caps, &mask) != 0)
+        return NULL;
+    return PyLong_FromUnsignedLongLong(mask);
 }
 
 static void scope_dealloc(PyObject *obj)
@@ -401,6 +425,8 @@ static PyObject *scope_get_mask(PyObject *obj, void *closure)
 static PyMethodDef scope_methods[] = {
     { "__enter__", scope_enter, METH_NOARGS, "add the caps to the effective set" },
     { "__exit__", scope_exit, METH_VARARGS, "remove the caps this entry added" },
+    { "mask_of", scope_mask_of, METH_O | METH_CLASS,
+      "mask_of(caps: tuple) -> the mask raised(*caps) would hold" },
     { NULL, NULL, 0, NULL },
 };
 
