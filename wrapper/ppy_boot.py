@@ -52,6 +52,21 @@ def fail(path, msg):
         os._exit(EX_BOOT)
 
 
+def checked(path, what, rc):
+    """RC, a result from ppy_py._sys (>= 0, or -errno); a failure stops the launch."""
+    if rc < 0:
+        fail(path, "%s: %s" % (what, os.strerror(-rc)))
+    return rc
+
+
+def capget(path, _sys):
+    """(effective, permitted, inheritable) of this thread; a failure stops the launch."""
+    caps = _sys.capget()
+    if not isinstance(caps, tuple):
+        checked(path, "capget", caps)
+    return caps
+
+
 def read_proc(name):
     """The whole of /proc/thread-self/NAME, read with plain system calls (no io objects)."""
     fd = os.open("/proc/thread-self/" + name, os.O_RDONLY | os.O_CLOEXEC)
@@ -74,27 +89,14 @@ def drop_start_up_state(path):
     # -S: nothing ran before this file, so ppy_py is the checked copy ppy put first on sys.path.
     if os.path.dirname(_sys.__file__) != os.path.join(sys.path[0], "ppy_py"):
         fail(path, "ppy_py was loaded from %s, not from ppy's library" % _sys.__file__)
-    # Each call returns its result or -errno, checked here.
-    caps = _sys.capget()
-    if not isinstance(caps, tuple):
-        fail(path, "capget: %s" % os.strerror(-caps))
-    permitted = caps[1]
-    steps = (
-        ("capset", lambda: _sys.capset(0, permitted, 0)),
-        ("ambient clear", lambda: _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL)),
-        ("not dumpable", lambda: _sys.prctl(_sys.PR_SET_DUMPABLE, 0)),
-    )
-    for name, step in steps:
-        rc = step()
-        if rc < 0:
-            fail(path, "%s: %s" % (name, os.strerror(-rc)))
+    _, permitted, _ = capget(path, _sys)
+    checked(path, "capset", _sys.capset(0, permitted, 0))
+    checked(path, "ambient clear", _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL))
+    checked(path, "not dumpable", _sys.prctl(_sys.PR_SET_DUMPABLE, 0))
     # Read it all back from the kernel.
     if read_proc("stat").rsplit(b")", 1)[1].split()[4] != b"0":   # tty_nr
         fail(path, "a controlling terminal remains")
-    caps = _sys.capget()
-    if not isinstance(caps, tuple):
-        fail(path, "capget: %s" % os.strerror(-caps))
-    effective, permitted, inheritable = caps
+    effective, permitted, inheritable = capget(path, _sys)
     # (Ambient is always within permitted and inheritable; each cap is asked anyway.)
     if inheritable != 0 or any(
             _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_IS_SET, cap) != 0
@@ -121,10 +123,7 @@ def forbid_exec(path, mode):
 
 
 def read_script(path, fd, _sys):
-    sealed = _sys.fully_sealed(fd)
-    if sealed < 0:
-        fail(path, "cannot read the script copy: %s" % os.strerror(-sealed))
-    if sealed != 1:
+    if checked(path, "cannot read the script copy", _sys.fully_sealed(fd)) != 1:
         fail(path, "the script copy is not sealed")
     try:
         # Sealed against growing and shrinking: its size is final, so read exactly that.
@@ -140,14 +139,9 @@ def read_script(path, fd, _sys):
 
 def raise_effective(path, _sys):
     """The file's effective bit: the whole permitted set effective, checked."""
-    caps = _sys.capget()
-    if not isinstance(caps, tuple):
-        fail(path, "capget: %s" % os.strerror(-caps))
-    rc = _sys.capset(caps[1], caps[1], 0)
-    if rc < 0:
-        fail(path, "capset: %s" % os.strerror(-rc))
-    after = _sys.capget()
-    if not isinstance(after, tuple) or after != (caps[1], caps[1], 0):
+    _, permitted, _ = capget(path, _sys)
+    checked(path, "capset", _sys.capset(permitted, permitted, 0))
+    if capget(path, _sys) != (permitted, permitted, 0):
         fail(path, "effective set is not as the file asked")
 
 
