@@ -83,11 +83,19 @@ class Install:
         self.ppy = os.path.join(self.prefix, "bin", "ppy")
         self.libdir = os.path.join(self.prefix, "lib", "ppy")
         self.scripts = os.path.join(self.base, "scripts")
+        self.conf = os.path.join(self.prefix, "etc", "ppy.conf")   # none until write_conf
         os.mkdir(self.scripts, 0o755)
         subprocess.run(["make", "-s", "-C", REPO, "install", f"PREFIX={self.prefix}",
                         f"PYTHON={PYTHON}", f"GRANTABLE={grantable}"],
                        check=True, capture_output=True, text=True)
         self.count = 0
+
+    def write_conf(self, text):
+        """Write root's ppy.conf (0644, as ppy requires) with TEXT."""
+        os.makedirs(os.path.dirname(self.conf), 0o755, exist_ok=True)
+        with open(self.conf, "w") as f:
+            f.write(text)
+        os.chmod(self.conf, 0o644)
 
     def script(self, body=REPORT, caps="cap_net_bind_service=p", owner=OWNER, group=None,
                mode=0o755, directory=None, name=None, shebang=True):

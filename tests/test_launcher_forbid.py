@@ -5,7 +5,7 @@ import textwrap
 
 import pytest
 
-from ppytest import EX_BOOT, EX_INSTALL, OWNER, RAN, Install, refused, run
+from ppytest import EX_BOOT, EX_INSTALL, RAN, Install, refused, run
 
 pytestmark = pytest.mark.root
 
@@ -31,22 +31,14 @@ SPAWN = textwrap.dedent(
 @pytest.fixture(scope="module")
 def inst():
     i = Install()
-    i.conf = os.path.join(i.prefix, "etc", "ppy.conf")
-    os.makedirs(os.path.dirname(i.conf), 0o755, exist_ok=True)
     yield i
     i.remove()
-
-
-def conf(inst, text):
-    with open(inst.conf, "w") as f:
-        f.write(text)
-    os.chmod(inst.conf, 0o644)
 
 
 def test_forbid_exec_raise_refuses_process_creation(inst):
     guarded = inst.script(SPAWN)
     free = inst.script(SPAWN)
-    conf(inst, f"forbid-exec raise {guarded}\n")
+    inst.write_conf(f"forbid-exec raise {guarded}\n")
     out = run([guarded]).stdout.splitlines()
     assert out[0] == RAN
     assert out[1].startswith("REFUSED") and "subprocess.Popen" in out[1], out
@@ -56,7 +48,7 @@ def test_forbid_exec_raise_refuses_process_creation(inst):
 
 def test_forbid_exec_star_and_log_mode(inst):
     path = inst.script(SPAWN)
-    conf(inst, "forbid-exec log *\n")
+    inst.write_conf("forbid-exec log *\n")
     proc = run([path])
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[1:] == ["SPAWNED", "SPAWNED-AGAIN"]
@@ -65,19 +57,19 @@ def test_forbid_exec_star_and_log_mode(inst):
 
 def test_the_stricter_line_wins(inst):
     path = inst.script(SPAWN)
-    conf(inst, f"forbid-exec log *\nforbid-exec raise {path}\n")
+    inst.write_conf(f"forbid-exec log *\nforbid-exec raise {path}\n")
     assert run([path]).stdout.splitlines()[1].startswith("REFUSED")
 
 
 def test_bad_forbid_exec_line_is_refused(inst):
-    conf(inst, "forbid-exec sometimes *\n")
+    inst.write_conf("forbid-exec sometimes *\n")
     refused(run([inst.script()]), EX_INSTALL, "line 1", "forbid-exec")
 
 
 def test_missing_hardening_module_stops_the_launch(inst):
     """If the guard cannot be installed, no script code runs (status 88)."""
     path = inst.script(SPAWN)
-    conf(inst, f"forbid-exec raise {path}\n")
+    inst.write_conf(f"forbid-exec raise {path}\n")
     module = os.path.join(inst.libdir, "python", "ppy_py", "hardening.py")
     cached = [os.path.join(inst.libdir, "python", "ppy_py", "__pycache__", f)
               for f in os.listdir(os.path.join(inst.libdir, "python", "ppy_py", "__pycache__"))

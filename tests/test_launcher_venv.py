@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from ppytest import (EX_BOOT, EX_FILE, EX_INSTALL, OWNER, PYTHON, RAN, Install, caps_mask,
-                     refused, run, status_caps)
+                     refused, run)
 
 pytestmark = pytest.mark.root
 
@@ -52,17 +52,9 @@ def venv_inst():
     inst.venv = venv
     inst.venv_python = os.path.join(venv, "bin", "python")
     inst.greeting = os.path.join(site, "greeting.py")
-    inst.conf = os.path.join(inst.prefix, "etc", "ppy.conf")
-    os.makedirs(os.path.dirname(inst.conf), 0o755, exist_ok=True)
-    write_conf(inst, f"# interpreters ppy scripts may ask for\ninterpreter {inst.venv_python}\n")
+    inst.write_conf(f"# interpreters ppy scripts may ask for\ninterpreter {inst.venv_python}\n")
     yield inst
     inst.remove()
-
-
-def write_conf(inst, text):
-    with open(inst.conf, "w") as f:
-        f.write(text)
-    os.chmod(inst.conf, 0o644)
 
 
 def venv_script(inst, body=APP, interpreter=None):
@@ -92,31 +84,6 @@ def test_app_with_a_venv_dependency_serves_port_80(venv_inst):
     assert [int(c, 16) for c in res["caps"]] == [caps_mask(10), 0]
 
 
-def test_site_packages_code_runs_only_after_the_capabilities_are_dropped(venv_inst):
-    # A .pth file in site-packages runs code at interpreter start-up. ppy starts python
-    # with -S and the boot runs site.main() after emptying inheritable, ambient and
-    # effective: that code must see none of them, and the script must still get its
-    # site-packages (greeting) and its permitted capability.
-    site = os.path.dirname(venv_inst.greeting)
-    pth = os.path.join(site, "zz-ppy-test-probe.pth")
-    with open(pth, "w") as f:
-        f.write("import sys; sys.stderr.write('PTH ' + ' '.join(l.split()[1] for l in "
-                "open('/proc/self/status') if l.startswith(('CapInh', 'CapEff', 'CapAmb')))"
-                " + chr(10))\n")
-    try:
-        proc = run([venv_script(venv_inst)])
-        res = app_result(proc)
-        assert res["reply"] == "hello from the venv"
-        assert [int(c, 16) for c in res["caps"]] == [caps_mask(10), 0]
-        probe = [l for l in proc.stderr.splitlines() if l.startswith("PTH ")]
-        # (This venv's site-packages is processed twice by Debian's site.py, with or
-        # without ppy; every run must see the sets empty.)
-        assert probe and set(probe) == {"PTH " + " ".join(["0000000000000000"] * 3)}, \
-            proc.stderr
-    finally:
-        os.unlink(pth)
-
-
 def _with_pth(inst, text):
     """A .pth file in the venv's site-packages (removed by the caller)."""
     pth = os.path.join(os.path.dirname(inst.greeting), "zz-ppy-test-probe.pth")
@@ -127,6 +94,29 @@ def _with_pth(inst, text):
 
 PROBE = ("import sys; sys.stderr.write('PTH ' + ' '.join(l.split()[1] for l in "
          "open('/proc/self/status') if l.startswith(('CapInh', 'CapEff', 'CapAmb'))) + chr(10))\n")
+
+
+def assert_probe_saw_no_caps(proc):
+    """Every PROBE line shows CapInh, CapEff and CapAmb empty. (This venv's site-packages
+    is processed twice by Debian's site.py, with or without ppy.)"""
+    probe = [l for l in proc.stderr.splitlines() if l.startswith("PTH ")]
+    assert probe and set(probe) == {"PTH " + " ".join(["0000000000000000"] * 3)}, proc.stderr
+
+
+def test_site_packages_code_runs_only_after_the_capabilities_are_dropped(venv_inst):
+    # A .pth file in site-packages runs code at interpreter start-up. ppy starts python
+    # with -S and the boot runs site.main() after emptying inheritable, ambient and
+    # effective: that code must see none of them, and the script must still get its
+    # site-packages (greeting) and its permitted capability.
+    pth = _with_pth(venv_inst, PROBE)
+    try:
+        proc = run([venv_script(venv_inst)])
+        res = app_result(proc)
+        assert res["reply"] == "hello from the venv"
+        assert [int(c, 16) for c in res["caps"]] == [caps_mask(10), 0]
+        assert_probe_saw_no_caps(proc)
+    finally:
+        os.unlink(pth)
 
 
 def test_site_packages_code_runs_without_effective_caps_even_for_an_ep_script(venv_inst):
@@ -141,9 +131,7 @@ def test_site_packages_code_runs_without_effective_caps_even_for_an_ep_script(ve
         assert proc.returncode == 0, proc.stderr
         assert [int(c, 16) for c in json.loads(proc.stdout.splitlines()[1])] == \
             [0, caps_mask(10), caps_mask(10), 0]           # CapInh, CapPrm, CapEff, CapAmb
-        probe = [l for l in proc.stderr.splitlines() if l.startswith("PTH ")]
-        assert probe and set(probe) == {"PTH " + " ".join(["0000000000000000"] * 3)}, \
-            proc.stderr
+        assert_probe_saw_no_caps(proc)
     finally:
         os.unlink(pth)
 
@@ -155,7 +143,7 @@ def test_site_packages_code_cannot_switch_off_forbid_exec(venv_inst):
              "try:\n    subprocess.run(['/bin/true'])\n    print('SPAWNED')\n"
              "except PermissionError:\n    print('REFUSED')\n")
     path = venv_script(venv_inst, spawn)
-    write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\nforbid-exec raise {path}\n")
+    venv_inst.write_conf(f"interpreter {venv_inst.venv_python}\nforbid-exec raise {path}\n")
     pth = _with_pth(venv_inst, "import sys; sys.addaudithook = lambda hook: None\n"
                                "import ppy_py.hardening as h; h._installed_modes.add('raise')\n"
                                "import subprocess; subprocess.run(['/bin/true']); "
@@ -167,7 +155,7 @@ def test_site_packages_code_cannot_switch_off_forbid_exec(venv_inst):
         assert "PTH-SPAWNED" not in proc.stdout
     finally:
         os.unlink(pth)
-        write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\n")
+        venv_inst.write_conf(f"interpreter {venv_inst.venv_python}\n")
 
 
 def test_site_packages_code_that_exits_is_a_boot_failure(venv_inst):
@@ -219,11 +207,11 @@ def test_config_owned_by_another_user_is_refused(venv_inst):
 
 
 def test_bad_config_line_is_refused_with_its_number(venv_inst):
-    write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\nallow everything\n")
+    venv_inst.write_conf(f"interpreter {venv_inst.venv_python}\nallow everything\n")
     try:
         refused(run([venv_inst.ppy, venv_script(venv_inst)]), EX_INSTALL, "line 2")
     finally:
-        write_conf(venv_inst, f"interpreter {venv_inst.venv_python}\n")
+        venv_inst.write_conf(f"interpreter {venv_inst.venv_python}\n")
 
 
 def test_writable_file_in_the_venv_is_refused(venv_inst):
