@@ -240,7 +240,8 @@ def parse_cap(value: object) -> "Cap":
             if key.isdigit() and len(key) < 4:
                 return parse_cap(int(key))
             raise _unknown_name(value)
-        if len(_PARSE_CACHE) < 512:
+        # Plain str only: a str subclass may parse differently from how it compares.
+        if type(value) is str and len(_PARSE_CACHE) < 512:
             _PARSE_CACHE[value] = member
         return member
     if isinstance(value, (bytes, bytearray)):

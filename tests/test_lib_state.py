@@ -361,6 +361,40 @@ def test_raised_refuses_bad_input_before_any_change():
         == CapSet(["net_raw", "net_admin"])
 
 
+def test_the_mask_cache_cannot_be_taught_a_wrong_mask():
+    # raised() and raise_caps/lower_caps share one cache (in ppy_py._sys). Nothing a
+    # subclass, a str or tuple subclass or the bare C type passes may change what plain
+    # names map to afterwards. (In a child: a poisoned cache must not outlive the test.)
+    def child():
+        from ppy_py import _state, _sys
+
+        class Other(ppy_py.raised):          # a subclass that parses its own way
+            _parse = staticmethod(lambda caps: bit(RAW))
+
+        class Name(str):                     # compares as one name, parses as another
+            def strip(self, *a):
+                return "net_raw"
+
+        class Caps(tuple):                   # iterates as other caps than it holds
+            def __iter__(self):
+                return iter(("net_raw",))
+
+        seen = [Other("net_bind_service")._mask == bit(RAW)]
+        ppy_py.raised(Name("net_bind_service"))
+        ppy_py.raised.mask_of(Caps(("net_bind_service",)))
+        try:
+            _sys.Scope("net_bind_service")   # not an int: refused, and not remembered
+            seen.append("accepted")
+        except TypeError:
+            pass
+        plain = ("net_bind_service",)
+        seen += [ppy_py.raised(*plain)._mask, _state._mask_of(plain),
+                 int(ppy_py.Cap.parse("net_bind_service"))]
+        return seen
+
+    assert in_child(child) == [True, bit(NBS), bit(NBS), int(NBS)]
+
+
 def test_raised_lower_failure_is_explained():
     # Lowering the effective set cannot be refused by this kernel, so the C
     # __exit__'s error path is checked through the method it calls.

@@ -168,54 +168,74 @@ typedef struct {
     PyObject *others;       /* {thread ident: [added, ...]} of other threads */
 } ScopeObject;
 
-/* {args tuple: mask} of earlier raised(...) calls whose arguments were all str (a bool or
-   float would compare equal to a Cap). Private: only masks _parse returned go in. Made
-   once; a second import (a subinterpreter) keeps it. */
+/* {type: {args tuple: mask}}: earlier raised(...) calls, per class (a subclass may parse
+   differently), for argument tuples of plain str only (a bool or float would compare equal
+   to a Cap, and a str or tuple subclass may not parse as it compares). Private: only
+   masks a class's _parse returned, checked to be ints, go in. Made once; a second import
+   (a subinterpreter) keeps it. */
 static PyObject *mask_cache;
 
-static int all_str(PyObject *args)
+static int all_plain_str(PyObject *args)
 {
-    Py_ssize_t n = PyTuple_Size(args);
+    Py_ssize_t n;
 
+    if (!PyTuple_CheckExact(args) || (n = PyTuple_Size(args)) <= 0)
+        return 0;
     for (Py_ssize_t k = 0; k < n; k++)
-        if (!PyUnicode_Check(PyTuple_GetItem(args, k)))
+        if (!PyUnicode_CheckExact(PyTuple_GetItem(args, k)))
             return 0;
-    return n > 0;
+    return 1;
+}
+
+/* Remember MASK for TYPE and ARGS: 0, or -1 with an exception. */
+static int cache_mask(PyTypeObject *type, PyObject *args, PyObject *mask)
+{
+    PyObject *cache = PyDict_GetItemWithError(mask_cache, (PyObject *)type);   /* borrowed */
+    int rc;
+
+    if (cache == NULL) {
+        if (PyErr_Occurred() || (cache = PyDict_New()) == NULL)
+            return -1;
+        rc = PyDict_SetItem(mask_cache, (PyObject *)type, cache);
+        Py_DECREF(cache);   /* mask_cache holds it */
+        if (rc != 0)
+            return -1;
+    }
+    if (PyDict_Size(cache) >= 256)
+        return 0;
+    return PyDict_SetItem(cache, args, mask);
 }
 
 /*
- * raised(*caps): the mask comes from mask_cache, or else from the subclass's
- * _parse(caps) (which explains bad input). Scope itself has no _parse: it
- * takes one int, the mask.
+ * The mask for ARGS (a tuple of caps): from TYPE's cache, or else from TYPE's
+ * _parse(args), which explains bad input (Scope itself has no _parse: it takes one int,
+ * the mask). 0, or -1 with an exception.
  */
-/* The mask for ARGS (a tuple of caps): from mask_cache, or else from TYPE's _parse(args),
-   which explains bad input (Scope itself has no _parse: it takes one int, the mask).
-   0, or -1 with an exception. */
 static int scope_mask(PyTypeObject *type, PyObject *args, uint64_t *mask)
 {
-    PyObject *omask = PyDict_GetItemWithError(mask_cache, args);   /* borrowed */
-    int rc;
+    PyObject *cache, *omask = NULL;
+    int cacheable = all_plain_str(args), rc;
 
-    if (omask != NULL) {
-        Py_INCREF(omask);
-    } else {
-        /* Not cached, or unhashable (TypeError): _parse decides and explains. */
-        PyErr_Clear();
-        if (PyObject_HasAttrString((PyObject *)type, "_parse"))
-            omask = PyObject_CallMethod((PyObject *)type, "_parse", "(O)", args);
-        else if (!PyArg_ParseTuple(args, "O:Scope", &omask))
+    if (cacheable) {
+        cache = PyDict_GetItemWithError(mask_cache, (PyObject *)type);   /* borrowed */
+        if (cache != NULL)
+            omask = PyDict_GetItemWithError(cache, args);               /* borrowed */
+        if (omask == NULL && PyErr_Occurred())
             return -1;
-        else
-            Py_INCREF(omask);
-        if (omask == NULL)
-            return -1;
-        if (all_str(args) && PyDict_Size(mask_cache) < 256 &&
-            PyDict_SetItem(mask_cache, args, omask) != 0) {
-            Py_DECREF(omask);
-            return -1;
-        }
+        if (omask != NULL)
+            return u64_arg(omask, mask);
     }
+    if (PyObject_HasAttrString((PyObject *)type, "_parse"))
+        omask = PyObject_CallMethod((PyObject *)type, "_parse", "(O)", args);
+    else if (!PyArg_ParseTuple(args, "O:Scope", &omask))
+        return -1;
+    else
+        Py_INCREF(omask);
+    if (omask == NULL)
+        return -1;
     rc = u64_arg(omask, mask);
+    if (rc == 0 && cacheable)
+        rc = cache_mask(type, args, omask);
     Py_DECREF(omask);
     return rc;
 }
