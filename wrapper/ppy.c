@@ -1127,10 +1127,10 @@ static void become_owner(uid_t uid, gid_t gid, uint64_t caps)
 		if ((caps & BIT(c)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
 			die_errno(PPY_EX_SYSCALL, "raising capability %u in the ambient set", c);
-	capng_clear(CAPNG_SELECT_BOUNDS);
-	errno = EPERM;
-	if (capng_apply(CAPNG_SELECT_BOUNDS) != 0)
-		die_errno(PPY_EX_SYSCALL, "clearing the bounding set");
+	/* One PR_CAPBSET_DROP each (capng_apply(CAPNG_SELECT_BOUNDS) costs 3x as much). */
+	for (unsigned c = 0; c <= last_cap; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
+			die_errno(PPY_EX_SYSCALL, "dropping capability %u from the bounding set", c);
 	set_caps(caps, 0, caps, "dropping ppy's own capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_NO_NEW_PRIVS)");

@@ -57,8 +57,6 @@ TOLERABLE = {
     "fcntl(F_SETLEASE)": "the read-lease probe for writers is the fallback for kernels "
                          "without execveat(AT_EXECVE_CHECK); where that check answered, only "
                          "EAGAIN (a writer exists) refuses",
-    "capget": "libcap-ng's own re-read inside capng_apply(BOUNDS), whose result it does not "
-              "need: the drop still happens, and ppy reads the bounding set back itself",
 }
 
 # Points where a failure used to be survived (fail-open bugs in wrapper/ppy.c found by this
