@@ -37,7 +37,7 @@ FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap,cap_lease=p
 endif
 
 EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))
-SYS_EXT   := ppy_py/_sys.abi3.so
+SYS_EXT   := _ppy_sys.abi3.so
 PYINC      = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 TEST_VENV := .venv
 TEST_PYTHON ?= $(TEST_VENV)/bin/python
@@ -73,7 +73,8 @@ install: all
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
 	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/python/ppy_boot.py
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
-	install -m 0644 ppy_py/_capng*.so ppy_py/_sys.abi3.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 $(SYS_EXT) $(DESTDIR)$(LIBDIR)/python/
 	@# checked-hash: Python uses a .pyc only while it matches its source's hash (a copy
 	@# that keeps mtimes cannot make it run stale code); -B keeps anyone from writing more.
 	$(PYTHON) -m compileall -q --invalidation-mode checked-hash -d $(LIBDIR)/python $(DESTDIR)$(LIBDIR)/python
@@ -130,7 +131,7 @@ deb:
 	dpkg-deb --root-owner-group --build build/deb $(DEB)
 
 clean:
-	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so ppy_py/_sys*.so ppy_py/.built-*
+	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so _ppy_sys*.so ppy_py/.built-*
 	rm -rf build
 
 # Robustness checks: analyze, check-sanitize, check-valgrind, check-faults, fuzz, check-load.

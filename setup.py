@@ -1,8 +1,9 @@
 """Build hook for the compiled modules; all metadata is in pyproject.toml.
 
 * ppy_py._capng: cffi API mode over libcap-ng (the cdef is _build/capng.h);
-* ppy_py._sys: capget/capset/prctl on CPython's stable ABI, for the hot path
-  of raised() and for ppy's boot (see _build/sysmodule.c for why).
+* _ppy_sys: capget/capset/prctl on CPython's stable ABI, for the hot path
+  of raised() and for ppy's boot (see ppy_py/_build/sysmodule.c for why); a
+  top-level module, so that the boot need not import the package.
 """
 
 from setuptools import Extension, setup
@@ -13,7 +14,7 @@ setup(
     cffi_modules=["ppy_py/_build/capng_build.py:ffibuilder"],
     ext_modules=[
         Extension(
-            "ppy_py._sys",
+            "_ppy_sys",
             ["ppy_py/_build/sysmodule.c"],
             include_dirs=["ppy_py/_build"],
             depends=["ppy_py/_build/rawcaps.h"],

@@ -76,7 +76,7 @@ s.close()
 # difference to ppy is then the C launcher's share, the difference to the baseline Python's.
 BOOTLIKE = '''import os, sys
 sys.path.insert(0, %(lib)r)
-from ppy_py import _sys
+import _ppy_sys as _sys
 e, p, i = _sys.capget()
 assert _sys.capset(0, p, 0) == 0
 assert _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL) == 0
@@ -853,7 +853,7 @@ def library_report(rep, imp_vs, itime, thr, counts, notes, goals):
                    % (fmt_us(thr.get("c:toggle-rmw", 0)), fmt_us(thr.get("c:toggle-capset", 0)),
                       fmt_us(thr.get("c:toggle-capng", 0)),
                       t / thr["c:toggle-rmw"] if thr.get("c:toggle-rmw") else float("nan")) +
-                   (" Inside ppy_py: the C call alone (ppy_py._sys, mask precomputed) takes %s µs, "
+                   (" Inside ppy_py: the C call alone (_ppy_sys, mask precomputed) takes %s µs, "
                     "`raise_caps(Cap.NET_BIND_SERVICE)` %s µs, `raise_caps(\"net_bind_service\")` "
                     "%s µs: the rest is parsing the argument and building the returned CapSet."
                     % (fmt_us(thr["ppy_py:diag-toggle-raw"]), fmt_us(thr["ppy_py:diag-toggle-cap"]),
@@ -894,7 +894,7 @@ def where_launch_time_goes(rep, vs, s, runners):
     true = by["ref:true-caller"].median_
     rep.add("### Where ppy's launch time goes", "",
             "- ppy − baseline: %+.2f ms in all." % ms(ppy - base),
-            "- Python side (the boot's work: importing ppy_py._sys, dropping the start-up "
+            "- Python side (the boot's work: importing _ppy_sys, dropping the start-up "
             "capabilities and reading them back, reading /proc/thread-self/stat, reading and "
             "compiling the script, then site.main()): `python3 -I -S -B` taking the same steps "
             "− baseline = %+.2f ms (ppy "

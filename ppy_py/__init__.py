@@ -16,7 +16,7 @@ raises ``ValueError``/``TypeError`` before anything changes.
 Importing ppy_py starts no process and loads nothing else: ``Cap``,
 ``CapSet``, the compiled modules, the exceptions and the rest are loaded on
 first use of a name that needs them (PEP 562), so a program pays only for
-what it uses (and ppy's boot, which needs only ``ppy_py._sys``, pays for
+what it uses (and ppy's boot, which needs only ``_ppy_sys``, pays for
 none of it).
 """
 

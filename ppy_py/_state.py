@@ -11,16 +11,16 @@ Linux keeps five capability sets per *thread* (capabilities(7)):
 
 Every call here acts on the calling thread only, as capset(2) does.  Raising
 and lowering the effective set is one capget + one capset inside one C call
-(``ppy_py._sys``, which keeps the GIL: cheaper than a cffi call);
+(``_ppy_sys``, which keeps the GIL: cheaper than a cffi call);
 nothing is cached, so a change made by other code is never overwritten.
 """
 
 import errno as _errno
 
 from ._capng import ffi, lib
-from ._sys import Scope as _Scope
-from ._sys import eff_lower as _lower
-from ._sys import eff_raise as _raise
+from _ppy_sys import Scope as _Scope
+from _ppy_sys import eff_lower as _lower
+from _ppy_sys import eff_raise as _raise
 from ._caps import (
     ALL_MASK,
     EMPTY,
@@ -390,7 +390,7 @@ class raised(_Scope):
     One ``raised`` object may be entered again while inside it, and by
     several threads at once: each thread's entries are kept apart, since
     each thread has its own effective set.  Entering and leaving are done in
-    C (``ppy_py._sys.Scope``), one capget and at most one capset each.
+    C (``_ppy_sys.Scope``), one capget and at most one capset each.
 
     As a decorator (``@raised(...)`` or ``@requires(...)``) each call raises
     and lowers on its own.  Coroutine and generator functions are refused:
@@ -455,7 +455,7 @@ class raised(_Scope):
 
 
 # raise_caps("net_bind_service") and lower_caps(...) parse their names once, through
-# raised()'s cache (kept in ppy_py._sys).
+# raised()'s cache (kept in _ppy_sys).
 _mask_of = raised.mask_of
 
 

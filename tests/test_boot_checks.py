@@ -3,7 +3,7 @@
 The kernel calls the boot checks cannot be made to fail for real (a capset that
 succeeds but leaves the effective set full, an ambient bit that stays after
 PR_CAP_AMBIENT_CLEAR_ALL...), so the boot is run here, as ppy runs it
-(python -I -S -B -c STUB DIR 3 ...), against a stand-in ppy_py._sys whose
+(python -I -S -B -c STUB DIR 3 ...), against a stand-in _ppy_sys whose
 answers each test chooses. Each refusal must be status 88, one line naming the
 reason, and no script code run. No privilege is needed.
 """
@@ -20,7 +20,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STUB = "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()"
 PERM = 1 << 10  # what the stand-in says is permitted
 
-# ppy_py/_sys.py for the tests: every answer comes from FAKE_SYS (JSON), call by call.
+# _ppy_sys.py for the tests: every answer comes from FAKE_SYS (JSON), call by call.
 FAKE_SYS = '''
 import json, os
 _plan = json.loads(os.environ.get("FAKE_SYS", "{}"))
@@ -54,12 +54,12 @@ def compile(source, filename):
 
 @pytest.fixture
 def bootdir(tmp_path):
-    """A copy of the boot beside a ppy_py package whose _sys is the stand-in."""
+    """A copy of the boot beside the stand-in _ppy_sys and a ppy_py package."""
     shutil.copy(os.path.join(REPO, "wrapper", "ppy_boot.py"), tmp_path / "ppy_boot.py")
     pkg = tmp_path / "ppy_py"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "_sys.py").write_text(FAKE_SYS)
+    (tmp_path / "_ppy_sys.py").write_text(FAKE_SYS)
     (pkg / "hardening.py").write_text(
         "import os\ndef forbid_exec(mode):\n    return os.environ.get('FAKE_GUARD') != 'old'\n")
     script = tmp_path / "script.py"
@@ -137,7 +137,7 @@ def test_a_guard_already_in_place_stops_the_boot(bootdir):
     assert proc.returncode == 0 and proc.stdout == RAN + "\n", proc.stderr
 
 
-def test_ppy_py_from_elsewhere_stops_the_boot(bootdir):
-    # _sys must come from the directory ppy put first on sys.path.
-    (bootdir / "ppy_py" / "_sys.py").write_text(FAKE_SYS + "\n__file__ = '/elsewhere/_sys.py'\n")
+def test_ppy_sys_from_elsewhere_stops_the_boot(bootdir):
+    # _ppy_sys must come from the directory ppy put first on sys.path.
+    (bootdir / "_ppy_sys.py").write_text(FAKE_SYS + "\n__file__ = '/elsewhere/_ppy_sys.py'\n")
     refused(boot(bootdir), "not from ppy's library")

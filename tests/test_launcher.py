@@ -171,8 +171,9 @@ def test_source_is_compiled_as_python_compiles_a_file(inst):
 
 
 def test_boot_loads_only_its_own_small_module(inst):
-    # The boot must not pay for cffi or the ppy_py API before the script asks for them,
-    # and must run from the bytecode `make install` compiled (not compile itself).
+    # The boot must not pay for cffi or ppy_py (not even the package) before the script
+    # asks for them, and must run from the bytecode `make install` compiled (not compile
+    # itself).
     import importlib.util
     import struct
 
@@ -186,10 +187,11 @@ def test_boot_loads_only_its_own_small_module(inst):
     assert header[:4] == importlib.util.MAGIC_NUMBER
     assert struct.unpack("<I", header[4:8]) == (3,) and header[8:16] == source_hash
     path = inst.script("import sys\n"
-                       "print(sorted(m for m in sys.modules if m.startswith(('ppy', '_cffi'))))\n")
+                       "print(sorted(m for m in sys.modules\n"
+                       "             if m.startswith(('ppy', '_ppy', '_cffi'))))\n")
     proc = inst.launch(path)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[1:] == ["['ppy_boot', 'ppy_py', 'ppy_py._sys']"]
+    assert proc.stdout.splitlines()[1:] == ["['_ppy_sys', 'ppy_boot']"]
 
 
 def test_script_sees_the_builtins_module_as_python_gives_it(inst):
@@ -705,13 +707,19 @@ def test_boot_failure_is_one_escaped_line_even_with_a_broken_stderr(inst):
 
 
 def test_boot_fails_closed_on_any_exception():
-    # An unexpected exception before the script (here: planted in the installed library,
-    # which only root can do) is a boot failure: status 88, one line, nothing ran.
+    # An unexpected exception before the script (here: planted in the installed boot,
+    # which only root can do; its bytecode no longer matches, so the source runs) is a
+    # boot failure: status 88, one line, nothing ran.
     inst = Install()
     try:
-        init = os.path.join(inst.libdir, "python", "ppy_py", "__init__.py")
-        with open(init, "a") as f:
-            f.write("\nraise RuntimeError('planted failure')\n")
+        boot = os.path.join(inst.libdir, "python", "ppy_boot.py")
+        with open(boot) as f:
+            text = f.read()
+        planted = text.replace('def read_proc(name):\n',
+                               'def read_proc(name):\n    raise RuntimeError("planted failure")\n')
+        assert planted != text
+        with open(boot, "w") as f:
+            f.write(planted)
         refused(inst.launch(inst.script()), EX_BOOT, "boot", "RuntimeError", "planted failure")
     finally:
         inst.remove()

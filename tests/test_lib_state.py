@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+import _ppy_sys
 import lib_helpers
 from lib_helpers import bit, in_child, status
 import ppy_py
@@ -222,7 +223,7 @@ def test_raised_survives_exceptions_from_signal_handlers():
                         fn()
                 except Tick:
                     ticks[name] += 1
-                if ppy_py._sys.capget()[0] & bit(NBS):
+                if _ppy_sys.capget()[0] & bit(NBS):
                     leaks[name] += 1
                     ppy_py.lower_caps(NBS)
         return [leaks, ticks]
@@ -362,11 +363,12 @@ def test_raised_refuses_bad_input_before_any_change():
 
 
 def test_the_mask_cache_cannot_be_taught_a_wrong_mask():
-    # raised() and raise_caps/lower_caps share one cache (in ppy_py._sys). Nothing a
+    # raised() and raise_caps/lower_caps share one cache (in _ppy_sys). Nothing a
     # subclass, a str or tuple subclass or the bare C type passes may change what plain
     # names map to afterwards. (In a child: a poisoned cache must not outlive the test.)
     def child():
-        from ppy_py import _state, _sys
+        import _ppy_sys as _sys
+        from ppy_py import _state
 
         class Other(ppy_py.raised):          # a subclass that parses its own way
             _parse = staticmethod(lambda caps: bit(RAW))

@@ -8,7 +8,8 @@ inheritable and ambient sets (the only way an unmodified interpreter receives th
 
 so this file is imported, not run: Python reads it from the bytecode that `make install`
 compiled beside it (root's, like the file), instead of compiling it on every launch. The
-first sys.path entry stays LIBDIR/python, so the script imports the checked ppy_py. With
+first sys.path entry stays LIBDIR/python, so the script imports the checked ppy_py, and
+this file the checked _ppy_sys beside it (top-level: no package to import first). With
 -S, no site-packages code, .pth file or sitecustomize runs before this file has dropped the
 capabilities. Before any script code runs, main():
 
@@ -25,8 +26,8 @@ capabilities. Before any script code runs, main():
    was set (EFFECTIVE == "1"), and checks it;
 8. runs the script as __main__.
 
-Steps 1-3, 5 and 7 use ppy_py._sys (a small stable-ABI extension): neither cffi
-nor the rest of ppy_py is loaded before the script asks for it.
+Steps 1-3, 5 and 7 use _ppy_sys (a small stable-ABI extension): neither cffi
+nor ppy_py is loaded before the script asks for it.
 Any failure (an exception included) stops here with status 88 and one line on stderr; no
 script code runs. A syntax error in the script is reported as Python reports it (status 1).
 Nothing the caller passes (ARG...) is read here: it becomes sys.argv[1:].
@@ -53,7 +54,7 @@ def fail(path, msg):
 
 
 def checked(path, what, rc):
-    """RC, a result from ppy_py._sys (>= 0, or -errno); a failure stops the launch."""
+    """RC, a result from _ppy_sys (>= 0, or -errno); a failure stops the launch."""
     if rc < 0:
         fail(path, "%s: %s" % (what, os.strerror(-rc)))
     return rc
@@ -83,12 +84,13 @@ def read_proc(name):
 
 def drop_start_up_state(path):
     try:
-        from ppy_py import _sys
+        import _ppy_sys as _sys
     except ImportError as e:
-        fail(path, "cannot load ppy_py: %s" % e)
-    # -S: nothing ran before this file, so ppy_py is the checked copy ppy put first on sys.path.
-    if os.path.dirname(_sys.__file__) != os.path.join(sys.path[0], "ppy_py"):
-        fail(path, "ppy_py was loaded from %s, not from ppy's library" % _sys.__file__)
+        fail(path, "cannot load _ppy_sys: %s" % e)
+    # -S: nothing ran before this file, so this is the checked copy in the directory ppy
+    # put first on sys.path.
+    if os.path.dirname(_sys.__file__) != sys.path[0]:
+        fail(path, "_ppy_sys was loaded from %s, not from ppy's library" % _sys.__file__)
     _, permitted, _ = capget(path, _sys)
     checked(path, "capset", _sys.capset(0, permitted, 0))
     checked(path, "ambient clear", _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL))

@@ -1,6 +1,6 @@
 /*
  * capget(2)/capset(2) of the calling thread, shared by both compiled modules:
- * ppy_py._capng (cffi, capng_helpers.c) and ppy_py._sys (sysmodule.c).
+ * ppy_py._capng (cffi, capng_helpers.c) and _ppy_sys (sysmodule.c).
  * Each returns 0 (or a result >= 0), or -errno; nothing is cached, so a
  * change made by other code in this thread is never overwritten.
  */

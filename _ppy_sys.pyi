@@ -1,4 +1,4 @@
-# Type stub for the compiled module ppy_py._sys (see _build/sysmodule.c).
+# Type stub for the compiled module _ppy_sys (see ppy_py/_build/sysmodule.c).
 # Every function returns its result (>= 0) or -errno.
 from types import CodeType
 
