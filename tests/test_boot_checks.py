@@ -47,6 +47,9 @@ def prctl(option, *args):
 def fully_sealed(fd):
     return _answer("fully_sealed", 1)
 
+def tty_nr():
+    return _answer("tty_nr", 0)
+
 def compile(source, filename):
     return __builtins__["compile"](source, os.fsdecode(filename), "exec", dont_inherit=True)
 ''' % {"perm": PERM}
@@ -114,6 +117,8 @@ def test_the_stand_in_lets_a_clean_boot_run_the_script(bootdir):
     ({AMB_IS_SET_NBS: [-1]}, ["inheritable or ambient"]),
     ({"prctl_3_": [1]}, ["still dumpable"]),
     ({"prctl_3_": [-1]}, ["still dumpable"]),
+    ({"tty_nr": [34816]}, ["a controlling terminal remains"]),
+    ({"tty_nr": [-5]}, ["cannot read tty_nr", os.strerror(5)]),
     ({"fully_sealed": [0]}, ["not sealed"]),
     ({"fully_sealed": [-9]}, ["cannot read the script copy", os.strerror(9)]),
 ])

@@ -715,8 +715,9 @@ def test_boot_fails_closed_on_any_exception():
         boot = os.path.join(inst.libdir, "python", "ppy_boot.py")
         with open(boot) as f:
             text = f.read()
-        planted = text.replace('def read_proc(name):\n',
-                               'def read_proc(name):\n    raise RuntimeError("planted failure")\n')
+        planted = text.replace('def read_script(path, fd, _sys):\n',
+                               'def read_script(path, fd, _sys):\n'
+                               '    raise RuntimeError("planted failure")\n')
         assert planted != text
         with open(boot, "w") as f:
             f.write(planted)

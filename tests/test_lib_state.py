@@ -583,3 +583,23 @@ print(json.dumps({"cleared": cleared, "raised": child_amb(), "uid": status()["Ui
 """
     out = lib_helpers.run_python(code, setpriv=lib_helpers.ONE_CAP_NOBODY)
     assert out == {"cleared": 0, "raised": bit(NBS), "uid": [4242] * 4}
+
+
+def test_tty_nr_reads_the_controlling_terminal_from_the_kernel():
+    # ppy's boot trusts _ppy_sys.tty_nr() to say that no controlling terminal came back.
+    # It must say 0 without one, and what /proc says once the process has one.
+    def child():
+        import fcntl
+        import termios
+
+        os.setsid()
+        before = _ppy_sys.tty_nr()
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        with open("/proc/thread-self/stat", "rb") as f:
+            field = int(f.read().rsplit(b")", 1)[1].split()[4])
+        return [before, _ppy_sys.tty_nr(), field]
+
+    before, after, field = in_child(child)
+    assert before == 0
+    assert after == field and after > 0

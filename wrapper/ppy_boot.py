@@ -68,20 +68,6 @@ def capget(path, _sys):
     return caps
 
 
-def read_proc(name):
-    """The whole of /proc/thread-self/NAME, read with plain system calls (no io objects)."""
-    fd = os.open("/proc/thread-self/" + name, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-
-
 def drop_start_up_state(path):
     try:
         import _ppy_sys as _sys
@@ -96,7 +82,7 @@ def drop_start_up_state(path):
     checked(path, "ambient clear", _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL))
     checked(path, "not dumpable", _sys.prctl(_sys.PR_SET_DUMPABLE, 0))
     # Read it all back from the kernel.
-    if read_proc("stat").rsplit(b")", 1)[1].split()[4] != b"0":   # tty_nr
+    if checked(path, "cannot read tty_nr", _sys.tty_nr()) != 0:
         fail(path, "a controlling terminal remains")
     effective, permitted, inheritable = capget(path, _sys)
     # (Ambient is always within permitted and inheritable; each cap is asked anyway.)

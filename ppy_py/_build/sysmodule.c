@@ -29,6 +29,9 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
 
 #include "rawcaps.h"
 
@@ -520,6 +523,44 @@ static PyObject *sys_fully_sealed(PyObject *self, PyObject *arg)
     return PyLong_FromLong((seals & want) == want);
 }
 
+/* tty_nr(): this thread's controlling terminal (a device number; 0: none), read from
+   /proc/thread-self/stat, or -errno (-EIO: not procfs, or a line that does not parse).
+   ppy's boot checks with it that no controlling terminal came back after ppy dropped it. */
+static PyObject *sys_tty_nr(PyObject *self, PyObject *noargs)
+{
+    char buf[1024], *close_paren;
+    struct statfs sfs;
+    ssize_t n, got = 0;
+    int fd, tty, err = 0;
+
+    (void)self;
+    (void)noargs;
+    fd = open("/proc/thread-self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return PyLong_FromLong(ppy_neg_errno());
+    if (fstatfs(fd, &sfs) != 0)
+        err = ppy_neg_errno();
+    else if (sfs.f_type != PROC_SUPER_MAGIC)
+        err = -EIO;
+    /* The line is under 1 KB (the command name in it is at most 64 bytes escaped). */
+    while (!err && (n = read(fd, buf + got, sizeof buf - 1 - (size_t)got)) != 0) {
+        if (n < 0)
+            err = ppy_neg_errno();
+        else if ((got += n) == (ssize_t)sizeof buf - 1)
+            err = -EIO;
+    }
+    close(fd);
+    if (err)
+        return PyLong_FromLong(err);
+    buf[got] = '\0';
+    /* "pid (comm) state ppid pgrp session tty_nr ...": comm may hold ')', so the last. */
+    close_paren = strrchr(buf, ')');
+    if (close_paren == NULL || sscanf(close_paren + 1, " %*c %*d %*d %*d %d", &tty) != 1)
+        return PyLong_FromLong(-EIO);
+    /* A device number: never negative, so it cannot be mistaken for -errno. */
+    return PyLong_FromLong(tty < 0 ? -EIO : tty);
+}
+
 static PyMethodDef sys_methods[] = {
     { "eff_raise", sys_eff_raise, METH_O,
       "eff_raise(mask) -> bits added, or -errno (-EPERM: not all permitted)" },
@@ -532,6 +573,8 @@ static PyMethodDef sys_methods[] = {
       "compile(source: bytes, filename: bytes) -> code, as compile(..., 'exec', dont_inherit=True)" },
     { "fully_sealed", sys_fully_sealed, METH_O,
       "fully_sealed(fd) -> 1 (sealed against write/grow/shrink/seal), 0, or -errno" },
+    { "tty_nr", sys_tty_nr, METH_NOARGS,
+      "tty_nr() -> this thread's controlling terminal (0: none), or -errno" },
     { "prctl", sys_prctl, METH_VARARGS,
       "prctl(option, arg2=0, arg3=0, arg4=0, arg5=0) -> result, or -errno" },
     { NULL, NULL, 0, NULL },
