@@ -179,7 +179,7 @@ def write_script(path, body, caps=CAP + "=p"):
 
 
 class Setup:
-    def __init__(self, base, install=True, worktree=False):
+    def __init__(self, base, install=True, worktree=False, compare=None):
         self.base = base
         self.prefix = os.path.join(base, "prefix")
         self.ppy = os.path.join(self.prefix, "bin", "ppy")
@@ -216,6 +216,18 @@ class Setup:
         sh("cc", "-O2", "-Wall", "-Wextra", "-o", self.capfloor,
            os.path.join(HERE, "capfloor.c"), "-lcap-ng")
         os.chmod(self.capfloor, 0o755)
+        self.compare = self.compare_ppy = None
+        if compare:
+            # Another commit, installed beside HEAD and timed in the same interleaving: the
+            # honest way to say how much faster (or slower) a change made ppy.
+            rev = sh("git", "-C", REPO, "rev-parse", "--short", compare, capture_output=True,
+                     text=True).stdout.strip()
+            prefix = os.path.join(base, "prefix-compare")
+            src = self.export(rev, os.path.join(base, "src-compare"))
+            log("bench: make -C %s install PREFIX=%s (--compare %s)" % (src, prefix, rev))
+            sh("make", "-s", "-C", src, "install", "PREFIX=" + prefix, "PYTHON=" + PYTHON,
+               stdout=subprocess.DEVNULL)
+            self.compare, self.compare_ppy = rev, os.path.join(prefix, "bin", "ppy")
         sh("cc", "-O2", "-Wall", "-Wextra", "-o", self.execfloor,
            os.path.join(HERE, "execfloor.c"))
         os.chmod(self.execfloor, 0o755)
@@ -239,10 +251,12 @@ class Setup:
             assert os.path.getsize(self.sized[size]) == size, size
 
     def export_head(self):
-        src = os.path.join(self.base, "src")
+        return self.export("HEAD", os.path.join(self.base, "src"))
+
+    def export(self, rev, src):
         shutil.rmtree(src, ignore_errors=True)
         os.mkdir(src, 0o755)
-        tar = sh("git", "-C", REPO, "archive", "HEAD", capture_output=True).stdout
+        tar = sh("git", "-C", REPO, "archive", rev, capture_output=True).stdout
         sh("tar", "-x", "-C", src, input=tar)
         return src
 
@@ -378,6 +392,9 @@ def launcher_variants(s):
             Variant(group + ":ppy", "ppy script", "caller", [s.ppy, script], exp(OWNER), group),
             Variant(group + ":shebang", "script (its #! line runs ppy)", "caller", [script],
                     exp(OWNER), group),
+            *([Variant(group + ":compare", "ppy script, ppy at %s (--compare)" % s.compare,
+                       "caller", [s.compare_ppy, script], exp(OWNER), group)]
+              if s.compare else []),
             Variant(group + ":setpriv", "setpriv --reuid --regid --clear-groups --inh-caps "
                     "--ambient-caps --bounding-set --no-new-privs python3 -I", "root",
                     setpriv_argv(script), exp(CALLER), group),
@@ -642,8 +659,10 @@ def launcher_report(rep, vs, negatives, goals):
             "0755, `%s=p`; the caller is uid %d (`%s`). ppy runs the script as its owner; "
             "every other variant as the caller." % (ADDR, OWNER, CAP, CALLER, CALLER_NAME), "")
     rows = []
-    order = ["baseline", "ppy", "shebang", "setpriv", "capsh", "runuser", "sudo"]
+    order = ["baseline", "ppy", "shebang", "compare", "setpriv", "capsh", "runuser", "sudo"]
     for name in order:
+        if "hello:" + name not in by:
+            continue
         h = by.get("hello:" + name)
         p = by.get("port80:" + name)
         row = [h.label, h.started_by]
@@ -958,6 +977,8 @@ def main():
     ap.add_argument("--keep", action="store_true",
                     help="leave the bench's ppy its file capabilities afterwards (by default "
                     "they are removed, and set again by the next run)")
+    ap.add_argument("--compare", metavar="REV",
+                    help="also install the commit REV and time its ppy in the same rounds")
     ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -968,7 +989,8 @@ def main():
     reps = args.reps or (30 if args.quick else 200)
     t_start = time.monotonic()
     load_start = os.getloadavg()
-    s = Setup(args.dir, install=not args.no_install, worktree=args.worktree)
+    s = Setup(args.dir, install=not args.no_install, worktree=args.worktree,
+              compare=args.compare)
     runners = start_runners()
     info = machine(args.worktree)
     rep = Report()
@@ -1032,7 +1054,9 @@ def main():
         for r in runners.values():
             r.close()
         if not args.keep:  # leave no capability-holding launcher behind
-            sh("setcap", "-r", s.ppy, check=False, stderr=subprocess.DEVNULL)
+            for path in (s.ppy, s.compare_ppy, s.execfloor):
+                if path:
+                    sh("setcap", "-r", path, check=False, stderr=subprocess.DEVNULL)
 
     took = time.monotonic() - t_start
     load_end = os.getloadavg()
