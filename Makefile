@@ -75,6 +75,8 @@ install: all
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 $(SYS_EXT) $(DESTDIR)$(LIBDIR)/python/
+	@# Until 825f884 the extension was ppy_py/_sys: nothing loads that copy any more.
+	rm -f $(DESTDIR)$(LIBDIR)/python/ppy_py/_sys.abi3.so
 	@# checked-hash: Python uses a .pyc only while it matches its source's hash (a copy
 	@# that keeps mtimes cannot make it run stale code); -B keeps anyone from writing more.
 	$(PYTHON) -m compileall -q --invalidation-mode checked-hash -d $(LIBDIR)/python $(DESTDIR)$(LIBDIR)/python
