@@ -16,7 +16,7 @@ capabilities. Before any script code runs, main():
 1. empties the inheritable and ambient sets, so no child process inherits a capability, and
    the effective set;
 2. makes the process non-dumpable (no core file, no same-uid /proc snooping);
-3. reads all of that back from the kernel (capget, prctl, /proc/thread-self/stat's tty_nr);
+3. reads all of that back from the kernel (capget, prctl, tty_nr from /proc/thread-self/stat);
 4. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
    ppy_py.hardening.forbid_exec audit hook, before any site-packages code could interfere;
 5. reads the sealed copy of the script (fd 3) and compiles it, named by its real PATH;
