@@ -258,6 +258,30 @@ def test_venv_home_owned_by_a_user_is_refused(venv_inst):
             f.write(original)
 
 
+def test_a_pth_that_puts_its_directory_first_does_not_replace_ppy_py(venv_inst):
+    # setuptools' old easy-install.pth inserts at sys.path[0]. The boot no longer imports
+    # ppy_py itself, so after site.main() it must put its library back in front: the
+    # script's ppy_py is the checked copy, not one the .pth's directory holds.
+    site = os.path.dirname(venv_inst.greeting)
+    egg = os.path.join(site, "zz-egg")
+    os.makedirs(os.path.join(egg, "ppy_py"), 0o755)
+    with open(os.path.join(egg, "ppy_py", "__init__.py"), "w") as f:
+        f.write("print('PLANTED-PPY_PY')\n")
+    pth = _with_pth(venv_inst, "import sys; sys.path.insert(0, %r)\n" % egg)
+    try:
+        proc = run([venv_script(venv_inst, "import sys, ppy_py\nprint(ppy_py.__file__)\n"
+                                           "print(sys.path.index(%r))\n" % egg)])
+        assert proc.returncode == 0, proc.stderr
+        assert "PLANTED-PPY_PY" not in proc.stdout
+        lines = proc.stdout.splitlines()
+        assert lines[1].startswith(venv_inst.libdir + "/"), lines
+        assert int(lines[2]) == 1, lines     # the .pth's entry is kept, just not first
+    finally:
+        import shutil
+        os.unlink(pth)
+        shutil.rmtree(egg)
+
+
 def test_boot_imports_the_checked_ppy_py_not_one_in_the_venv(venv_inst):
     site = os.path.dirname(venv_inst.greeting)
     planted = os.path.join(site, "ppy_py")

@@ -21,7 +21,8 @@ capabilities. Before any script code runs, main():
    ppy_py.hardening.forbid_exec audit hook, before any site-packages code could interfere;
 5. reads the sealed copy of the script (fd 3) and compiles it, named by its real PATH;
 6. runs site.main(), what the interpreter would have run at start-up without -S (so
-   site-packages code runs with nothing inheritable, ambient or effective);
+   site-packages code runs with nothing inheritable, ambient or effective), then puts
+   LIBDIR/python back at the front of sys.path if a .pth file put something before it;
 7. raises the whole permitted set into the effective set if the file's effective bit
    was set (EFFECTIVE == "1"), and checks it;
 8. runs the script as __main__.
@@ -151,9 +152,15 @@ def start(path):
         return None
     # Only now, with no capability inheritable, ambient or effective, run what `python`
     # without -S would have run at start-up: site-packages, their .pth files, sitecustomize.
+    library = sys.path[0]
     import site
 
     site.main()
+    # A .pth file may put its own directory first (setuptools' old easy-install.pth does):
+    # ppy's library goes back in front, so the script's `import ppy_py` gets the checked
+    # copy that matches the _ppy_sys already loaded.
+    if sys.path[0] != library:
+        sys.path[:] = [library] + [p for p in sys.path if p != library]
     if sys.argv[2] == "1":
         raise_effective(path, _sys)
     import builtins
