@@ -111,6 +111,7 @@ static unsigned last_cap;                    /* the running kernel's highest cap
 /* ---------------------------------------------------------------- errors */
 
 static void escape_bytes(const char *s, char *out, size_t size, int backslash);
+static void read_proc(const char *path, char *buf, size_t size);
 
 static void say(const char *raw)
 {
@@ -208,17 +209,19 @@ static const char *caps_text(uint64_t set, char *buf, size_t size)
 	return buf;
 }
 
+/* The highest capability the kernel knows; every loop over capabilities stops there, and
+   verify_owner() checks that the kernel knows none beyond it. */
 static unsigned read_last_cap(void)
 {
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	unsigned v = 0;
+	char buf[32], *end;
+	unsigned long v;
 
-	if (!f)
-		die_errno(PPY_EX_CALLER, "cannot read /proc/sys/kernel/cap_last_cap");
-	if (fscanf(f, "%u", &v) != 1 || v < CAP_SETFCAP || v > 63)
+	read_proc("/proc/sys/kernel/cap_last_cap", buf, sizeof buf);
+	errno = 0;
+	v = strtoul(buf, &end, 10);
+	if (errno || end == buf || (*end != '\n' && *end != '\0') || v < CAP_SETFCAP || v > 63)
 		die(PPY_EX_CALLER, "cannot read /proc/sys/kernel/cap_last_cap");
-	fclose(f);
-	return v;
+	return (unsigned)v;
 }
 
 /* The capabilities ppy may ever grant, fixed at build time (make GRANTABLE=...). */
@@ -1161,6 +1164,11 @@ static void verify_owner(uid_t uid, gid_t gid, uint64_t caps)
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 0)
 			die(PPY_EX_SYSCALL, "verification failed: bounding set still has %u", c);
 	}
+	/* The loops stop at cap_last_cap: the kernel must know no capability beyond it. */
+	if (last_cap < 63 &&
+	    (prctl(PR_CAPBSET_READ, last_cap + 1, 0, 0, 0) != -1 || errno != EINVAL))
+		die(PPY_EX_SYSCALL, "verification failed: a capability beyond cap_last_cap (%u)",
+		    last_cap);
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0) != 0)
 		die(PPY_EX_SYSCALL, "verification failed: no_new_privs or keep-caps");
 	if (tty_nr() != 0 || personality(0xffffffff) != PER_LINUX)

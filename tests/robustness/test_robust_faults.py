@@ -48,7 +48,7 @@ TOLERABLE = {
     "pread": "EINTR is retried; the copy is checked against the file afterwards",
     "write": "EINTR is retried (the write into the memfd)",
     "fgetpwent": "an unreadable or short /etc/passwd only means HOME=/ and no USER",
-    "fopen": "/etc/passwd unreadable: HOME=/ and no USER (fopen of cap_last_cap is fatal)",
+    "fopen": "/etc/passwd unreadable: HOME=/ and no USER",
     "fcntl(F_GETFL)": "a standard descriptor that cannot be queried is replaced by /dev/null",
     "ioctl": "TIOCNOTTY's result is not trusted: ppy reads tty_nr again and refuses if a "
              "controlling terminal remains (the report's tty_nr is checked to be 0)",
