@@ -19,6 +19,8 @@
  *   PPYFAULT_FN=LABEL          the call to fail ...
  *   PPYFAULT_NTH=N             ... its Nth call (default 1) ...
  *   PPYFAULT_ERRNO=E           ... with errno E (a number; default EIO)
+ *   PPYFAULT_LIE=1             ... or instead report success (0) without doing anything:
+ *                              a kernel that says yes and does not, for the read-back checks
  *
  * A failed call does nothing and returns the function's failure value with errno set,
  * except close-like calls (close, fclose, closedir), which release the descriptor first,
@@ -60,6 +62,7 @@ static char log_path[512];
 static char fail_label[128];
 static long fail_nth = 1;
 static int fail_errno = EIO;
+static int lie;                     /* PPYFAULT_LIE=1: the chosen call "succeeds" */
 
 #define MAX_LABELS 128
 static struct { char label[64]; long n; } counts[MAX_LABELS];
@@ -137,6 +140,8 @@ __attribute__((constructor)) static void init(void)
 		fail_nth = strtol(v, NULL, 10);
 	if ((v = getenv("PPYFAULT_ERRNO")))
 		fail_errno = (int)strtol(v, NULL, 10);
+	if ((v = getenv("PPYFAULT_LIE")))
+		lie = strcmp(v, "1") == 0;
 	logf_("S %ld\n", (long)getpid());
 }
 
@@ -212,7 +217,7 @@ static const char *fcntl_name(int cmd)
 
 /* Wrap a call that fails with FAILVAL: count, maybe fail, else call the real one. */
 #define WRAP(label, detail, failval, call) do { \
-	if (fault(label, detail)) return failval; \
+	if (fault(label, detail)) return lie ? (__typeof__(call))0 : failval; \
 	inside++; __typeof__(call) r_ = call; inside--; return r_; \
 } while (0)
 

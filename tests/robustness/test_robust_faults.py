@@ -119,7 +119,7 @@ def with_ctty(slave):
     return preexec
 
 
-def launch(setup, key, fn=None, nth=1, err=errno.EIO, tty=False):
+def launch(setup, key, fn=None, nth=1, err=errno.EIO, tty=False, lie=False, groups=None):
     inst, shim, script, out, logs = setup
     log = os.path.join(logs, key + ".log")
     rep = os.path.join(out, key + ".json")
@@ -132,6 +132,8 @@ def launch(setup, key, fn=None, nth=1, err=errno.EIO, tty=False):
     env = {"LD_PRELOAD": shim, "PPYFAULT_LOG": log}
     if fn:
         env.update(PPYFAULT_FN=fn, PPYFAULT_NTH=str(nth), PPYFAULT_ERRNO=str(err))
+    if lie:
+        env["PPYFAULT_LIE"] = "1"
     if tty:
         master, slave = os.openpty()
         try:
@@ -143,7 +145,7 @@ def launch(setup, key, fn=None, nth=1, err=errno.EIO, tty=False):
             os.close(master)
     else:
         proc = subprocess.run([inst.ppy, script, rep], capture_output=True, text=True,
-                              env=env, timeout=60)
+                              env=env, timeout=60, extra_groups=groups)
     with open(log) as f:
         events = [line.split(" ", 3) for line in f.read().splitlines()]
     report = None
@@ -311,3 +313,33 @@ def test_fail_open_points_refuse(setup, bug):
         proc, events, report = launch(setup, "%s-%d" % (key, err), label, nth, err)
         what, msg = verdict(label, err, proc, events, report)
         assert what == "refused", (errno.errorcode[err], what, proc.returncode, msg)
+
+
+def _last_index(events, label):
+    return max(int(e[2]) for e in events if e[0] == "C" and e[1] == label)
+
+
+@pytest.mark.parametrize("label, which, words", [
+    ("setresuid", "first", "user ids are not"),
+    ("setresgid", "first", "group ids are not"),
+    ("setgroups", "first", "supplementary groups remain"),
+    ("capset", "last", "capability sets differ"),
+    ("prctl(PR_CAPBSET_DROP)", "first", "bounding set still has 0"),
+    ("prctl(PR_CAPBSET_DROP)", "last", "bounding set still has"),
+    ("prctl(PR_CAPBSET_READ)", "last", "beyond cap_last_cap"),
+    ("prctl(PR_SET_NO_NEW_PRIVS)", "first", "no_new_privs"),
+])
+def test_the_read_back_catches_a_call_that_says_yes_and_does_nothing(setup, label, which,
+                                                                      words):
+    # The fault sweep makes calls fail; verify_owner() is there for the calls that report
+    # success and leave the state as it was. The shim makes one do exactly that
+    # (PPYFAULT_LIE): each must stop the launch with 87 and one line, before any exec.
+    # The caller has a supplementary group, so a setgroups() that does nothing shows.
+    _, events, _ = launch(setup, "lie-count", groups=[OWNER + 7])
+    nth = 1 if which == "first" else _last_index(events, label)
+    proc, events, report = launch(setup, "lie-%s-%s" % (label, which), label, nth, lie=True,
+                                  groups=[OWNER + 7])
+    assert any(e[0] == "F" for e in events), "the call was not reached"
+    status, msg = verdict(label, 0, proc, events, report)
+    assert status == "refused" and proc.returncode == 87, (status, proc.returncode, msg)
+    assert "verification failed" in msg and words in msg, msg
