@@ -542,8 +542,11 @@ static PyObject *sys_tty_nr(PyObject *self, PyObject *noargs)
         err = ppy_neg_errno();
     else if (sfs.f_type != PROC_SUPER_MAGIC)
         err = -EIO;
-    /* The line is under 1 KB (the command name in it is at most 64 bytes escaped). */
+    /* The line is under 1 KB (the command name in it is raw, at most 15 bytes for a
+       process's threads, and may hold spaces, ')' and newlines). */
     while (!err && (n = read(fd, buf + got, sizeof buf - 1 - (size_t)got)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0)
             err = ppy_neg_errno();
         else if ((got += n) == (ssize_t)sizeof buf - 1)
