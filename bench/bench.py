@@ -178,16 +178,31 @@ def write_script(path, body, caps=CAP + "=p"):
     sh("setcap", caps, path)
 
 
+def capable_programs(base):
+    """The programs under BASE that the bench gives file capabilities (which may not exist):
+    ppy, the --compare commit's ppy, execfloor."""
+    return [os.path.join(base, "prefix", "bin", "ppy"),
+            os.path.join(base, "prefix-compare", "bin", "ppy"),
+            os.path.join(base, "execfloor")]
+
+
+def drop_capabilities(base):
+    """Leave no capability-holding program, and no capability-marked script, behind."""
+    for path in capable_programs(base):
+        if os.path.exists(path):
+            sh("setcap", "-r", path, check=False, stderr=subprocess.DEVNULL)
+    shutil.rmtree(os.path.join(base, "scripts"), ignore_errors=True)
+
+
 class Setup:
     def __init__(self, base, install=True, worktree=False, compare=None):
         self.base = base
         self.prefix = os.path.join(base, "prefix")
-        self.ppy = os.path.join(self.prefix, "bin", "ppy")
+        self.ppy, compare_ppy, self.execfloor = capable_programs(base)
         self.lib = os.path.join(self.prefix, "lib", "ppy", "python")
         self.scripts = os.path.join(base, "scripts")
         self.venv_py = os.path.join(base, "venv", "bin", "python")
         self.capfloor = os.path.join(base, "capfloor")
-        self.execfloor = os.path.join(base, "execfloor")
         if not base.startswith("/var/lib/") or "/" in base[len("/var/lib/"):].strip("/"):
             sys.exit("bench: --dir must be a directory directly under /var/lib (ppy refuses "
                      "scripts below world-writable directories such as /tmp)")
@@ -222,12 +237,12 @@ class Setup:
             # honest way to say how much faster (or slower) a change made ppy.
             rev = sh("git", "-C", REPO, "rev-parse", "--short", compare, capture_output=True,
                      text=True).stdout.strip()
-            prefix = os.path.join(base, "prefix-compare")
+            prefix = os.path.dirname(os.path.dirname(compare_ppy))
             src = self.export(rev, os.path.join(base, "src-compare"))
             log("bench: make -C %s install PREFIX=%s (--compare %s)" % (src, prefix, rev))
             sh("make", "-s", "-C", src, "install", "PREFIX=" + prefix, "PYTHON=" + PYTHON,
                stdout=subprocess.DEVNULL)
-            self.compare, self.compare_ppy = rev, os.path.join(prefix, "bin", "ppy")
+            self.compare, self.compare_ppy = rev, compare_ppy
         sh("cc", "-O2", "-Wall", "-Wextra", "-o", self.execfloor,
            os.path.join(HERE, "execfloor.c"))
         os.chmod(self.execfloor, 0o755)
@@ -978,7 +993,8 @@ def main():
                     help="leave the bench's ppy its file capabilities afterwards (by default "
                     "they are removed, and set again by the next run)")
     ap.add_argument("--compare", metavar="REV",
-                    help="also install the commit REV and time its ppy in the same rounds")
+                    help="also install the commit REV and time its ppy in the same rounds "
+                    "(that ppy holds its file capabilities while the bench runs)")
     ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -989,8 +1005,13 @@ def main():
     reps = args.reps or (30 if args.quick else 200)
     t_start = time.monotonic()
     load_start = os.getloadavg()
-    s = Setup(args.dir, install=not args.no_install, worktree=args.worktree,
-              compare=args.compare)
+    try:
+        s = Setup(args.dir, install=not args.no_install, worktree=args.worktree,
+                  compare=args.compare)
+    except BaseException:
+        if not args.keep:   # a setup that stopped half-way leaves no capability either
+            drop_capabilities(args.dir)
+        raise
     runners = start_runners()
     info = machine(args.worktree)
     rep = Report()
@@ -1053,10 +1074,8 @@ def main():
     finally:
         for r in runners.values():
             r.close()
-        if not args.keep:  # leave no capability-holding launcher behind
-            for path in (s.ppy, s.compare_ppy, s.execfloor):
-                if path:
-                    sh("setcap", "-r", path, check=False, stderr=subprocess.DEVNULL)
+        if not args.keep:
+            drop_capabilities(args.dir)
 
     took = time.monotonic() - t_start
     load_end = os.getloadavg()
