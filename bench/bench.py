@@ -178,6 +178,16 @@ def write_script(path, body, caps=CAP + "=p"):
     sh("setcap", caps, path)
 
 
+def bench_dir(path):
+    """PATH as /var/lib/NAME, if that is what it names; the bench exits before it creates,
+    changes or removes anything otherwise. (Directly under /var/lib: ppy refuses scripts
+    below world-writable directories such as /tmp.)"""
+    name = path[len("/var/lib/"):].strip("/") if path.startswith("/var/lib/") else ""
+    if not name or "/" in name or name in (".", ".."):
+        sys.exit("bench: --dir must be a directory directly under /var/lib, not %r" % path)
+    return "/var/lib/" + name
+
+
 def capable_programs(base):
     """The programs under BASE that the bench gives file capabilities (which may not exist):
     ppy, the --compare commit's ppy, execfloor."""
@@ -203,9 +213,6 @@ class Setup:
         self.scripts = os.path.join(base, "scripts")
         self.venv_py = os.path.join(base, "venv", "bin", "python")
         self.capfloor = os.path.join(base, "capfloor")
-        if not base.startswith("/var/lib/") or "/" in base[len("/var/lib/"):].strip("/"):
-            sys.exit("bench: --dir must be a directory directly under /var/lib (ppy refuses "
-                     "scripts below world-writable directories such as /tmp)")
         os.makedirs(base, exist_ok=True)
         os.chown(base, 0, 0)
         os.chmod(base, 0o755)
@@ -1005,19 +1012,16 @@ def main():
     reps = args.reps or (30 if args.quick else 200)
     t_start = time.monotonic()
     load_start = os.getloadavg()
-    try:
-        s = Setup(args.dir, install=not args.no_install, worktree=args.worktree,
+    base = bench_dir(args.dir)
+    runners = {}
+    try:   # from here on, whatever stops the bench, the finally drops the capabilities
+        s = Setup(base, install=not args.no_install, worktree=args.worktree,
                   compare=args.compare)
-    except BaseException:
-        if not args.keep:   # a setup that stopped half-way leaves no capability either
-            drop_capabilities(args.dir)
-        raise
-    runners = start_runners()
-    info = machine(args.worktree)
-    rep = Report()
-    goals = []
-    raw = dict(machine=info, args=vars(args))
-    try:
+        runners = start_runners()
+        info = machine(args.worktree)
+        rep = Report()
+        goals = []
+        raw = dict(machine=info, args=vars(args))
         body = Report()
         if "launcher" in sections:
             vs = launcher_variants(s)
@@ -1075,7 +1079,7 @@ def main():
         for r in runners.values():
             r.close()
         if not args.keep:
-            drop_capabilities(args.dir)
+            drop_capabilities(base)
 
     took = time.monotonic() - t_start
     load_end = os.getloadavg()
