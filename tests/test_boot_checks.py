@@ -51,6 +51,12 @@ def tty_nr():
     return _answer("tty_nr", 0)
 
 def compile(source, filename):
+    # Planted module changes, standing in for what site-packages code could do next.
+    import sys
+    for name, file in _plan.get("plant", {}).items():
+        sys.modules[name] = type(sys)(name)
+        if file is not None:
+            sys.modules[name].__file__ = file
     return __builtins__["compile"](source, os.fsdecode(filename), "exec", dont_inherit=True)
 ''' % {"perm": PERM}
 
@@ -139,6 +145,24 @@ def test_a_guard_already_in_place_stops_the_boot(bootdir):
     refused(boot(bootdir, forbid="raise", env={"FAKE_GUARD": "old"}),
             "a guard was already there")
     proc = boot(bootdir, forbid="raise")
+    assert proc.returncode == 0 and proc.stdout == RAN + "\n", proc.stderr
+
+
+@pytest.mark.parametrize("plant, words", [
+    ({"_ppy_sys": "/elsewhere/_ppy_sys.py"}, ["site-packages code replaced _ppy_sys"]),
+    ({"ppy_py": "/elsewhere/ppy_py/__init__.py"},
+     ["loaded ppy_py from /elsewhere/ppy_py/__init__.py", "not from ppy's library"]),
+    ({"ppy_py._state": None}, ["loaded ppy_py._state from None"]),
+])
+def test_modules_site_code_loaded_from_elsewhere_stop_the_boot(bootdir, plant, words):
+    # After site.main(), _ppy_sys must still be the module the boot checked, and every
+    # ppy_py module loaded so far must be the library's.
+    refused(boot(bootdir, {"plant": plant}), *words)
+
+
+def test_the_librarys_own_ppy_py_loaded_by_site_code_is_accepted(bootdir):
+    plant = {"ppy_py.hardening": str(bootdir / "ppy_py" / "hardening.py")}
+    proc = boot(bootdir, {"plant": plant})
     assert proc.returncode == 0 and proc.stdout == RAN + "\n", proc.stderr
 
 

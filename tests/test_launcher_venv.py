@@ -282,6 +282,31 @@ def test_a_pth_that_puts_its_directory_first_does_not_replace_ppy_py(venv_inst):
         shutil.rmtree(egg)
 
 
+def test_site_code_that_imports_a_foreign_ppy_py_is_a_boot_failure(venv_inst):
+    # Putting the library back in front cannot undo an import that already happened: a .pth
+    # that imports ppy_py (as `make install-pth`'s does) after another put its directory
+    # first has loaded that copy. The boot refuses, naming it; the installed copy is fine.
+    site = os.path.dirname(venv_inst.greeting)
+    egg = os.path.join(site, "zz-egg")
+    os.makedirs(os.path.join(egg, "ppy_py"), 0o755)
+    with open(os.path.join(egg, "ppy_py", "__init__.py"), "w") as f:
+        f.write("")
+    pth = _with_pth(venv_inst, "import sys; sys.path.insert(0, %r); import ppy_py\n" % egg)
+    script = venv_script(venv_inst, "import ppy_py\nprint(ppy_py.__file__)\n")
+    try:
+        refused(run([script]), EX_BOOT, "boot", "ppy_py", egg + "/ppy_py/__init__.py",
+                "not from ppy's library")
+        with open(pth, "w") as f:     # the same import, with nothing put first: it runs
+            f.write("import ppy_py.hardening\n")
+        proc = run([script])
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[1].startswith(venv_inst.libdir + "/")
+    finally:
+        import shutil
+        os.unlink(pth)
+        shutil.rmtree(egg)
+
+
 def test_boot_imports_the_checked_ppy_py_not_one_in_the_venv(venv_inst):
     site = os.path.dirname(venv_inst.greeting)
     planted = os.path.join(site, "ppy_py")

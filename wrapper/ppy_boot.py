@@ -22,7 +22,8 @@ capabilities. Before any script code runs, main():
 5. reads the sealed copy of the script (fd 3) and compiles it, named by its real PATH;
 6. runs site.main(), what the interpreter would have run at start-up without -S (so
    site-packages code runs with nothing inheritable, ambient or effective), then puts
-   LIBDIR/python back at the front of sys.path if a .pth file put something before it;
+   LIBDIR/python back at the front of sys.path if a .pth file put something before it,
+   and checks that any ppy_py module site code imported came from there;
 7. raises the whole permitted set into the effective set if the file's effective bit
    was set (EFFECTIVE == "1"), and checks it;
 8. runs the script as __main__.
@@ -126,6 +127,20 @@ def read_script(path, fd, _sys):
     return source
 
 
+def check_library_modules(path, library, _sys):
+    """Every ppy_py module loaded so far (site code may import ppy_py.hardening) is the copy
+    in LIBDIR/python, and _ppy_sys is still the one this boot checked."""
+    if sys.modules.get("_ppy_sys") is not _sys:
+        fail(path, "site-packages code replaced _ppy_sys")
+    package = os.path.join(library, "ppy_py")
+    for name, module in list(sys.modules.items()):
+        if name == "ppy_py" or name.startswith("ppy_py."):
+            file = getattr(module, "__file__", None)
+            if not isinstance(file, str) or os.path.dirname(file) != package:
+                fail(path, "site-packages code loaded %s from %s, not from ppy's library"
+                     % (name, file))
+
+
 def raise_effective(path, _sys):
     """The file's effective bit: the whole permitted set effective, checked."""
     _, permitted, _ = capget(path, _sys)
@@ -158,9 +173,11 @@ def start(path):
     site.main()
     # A .pth file may put its own directory first (setuptools' old easy-install.pth does):
     # ppy's library goes back in front, so the script's `import ppy_py` gets the checked
-    # copy that matches the _ppy_sys already loaded.
+    # copy that matches the _ppy_sys already loaded. What site code has already imported
+    # stays imported: it must have come from the library too.
     if sys.path[0] != library:
         sys.path[:] = [library] + [p for p in sys.path if p != library]
+    check_library_modules(path, library, _sys)
     if sys.argv[2] == "1":
         raise_effective(path, _sys)
     import builtins
