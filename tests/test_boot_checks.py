@@ -57,6 +57,15 @@ def compile(source, filename):
         sys.modules[name] = type(sys)(name)
         if file is not None:
             sys.modules[name].__file__ = file
+    if _plan.get("plant_unshowable"):     # its __file__ raises what cannot be shown
+        class Unshowable(Exception):
+            def __str__(self):
+                raise Unshowable()
+        class Module(type(sys)):
+            @property
+            def __file__(self):
+                raise Unshowable()
+        sys.modules["ppy_py.bad"] = Module("ppy_py.bad")
     return __builtins__["compile"](source, os.fsdecode(filename), "exec", dont_inherit=True)
 ''' % {"perm": PERM}
 
@@ -153,11 +162,17 @@ def test_a_guard_already_in_place_stops_the_boot(bootdir):
     ({"ppy_py": "/elsewhere/ppy_py/__init__.py"},
      ["loaded ppy_py from /elsewhere/ppy_py/__init__.py", "not from ppy's library"]),
     ({"ppy_py._state": None}, ["loaded ppy_py._state from None"]),
+    # A name no encoder takes (a lone surrogate) is still shown, escaped, on its one line.
+    ({"ppy_py.\ud800": "/elsewhere/x.py"}, ["loaded ppy_py.\\xed\\xa0\\x80 from /elsewhere"]),
 ])
 def test_modules_site_code_loaded_from_elsewhere_stop_the_boot(bootdir, plant, words):
     # After site.main(), _ppy_sys must still be the module the boot checked, and every
     # ppy_py module loaded so far must be the library's.
     refused(boot(bootdir, {"plant": plant}), *words)
+
+
+def test_an_exception_that_cannot_be_shown_is_still_one_line_and_88(bootdir):
+    refused(boot(bootdir, {"plant_unshowable": True}), "an exception that cannot be shown")
 
 
 def test_the_librarys_own_ppy_py_loaded_by_site_code_is_accepted(bootdir):

@@ -43,7 +43,10 @@ EX_BOOT = 88
 def shown(text):
     """TEXT as printable ASCII, anything else (a newline, a backslash) as \\xNN, as ppy
     shows names: no name can add a line to stderr."""
-    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:   # a lone surrogate outside U+DC80..U+DCFF
+        raw = text.encode("utf-8", "surrogatepass")
     return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else "\\x%02x" % b for b in raw)
 
 
@@ -129,14 +132,16 @@ def read_script(path, fd, _sys):
 
 def check_library_modules(path, library, _sys):
     """Every ppy_py module loaded so far (site code may import ppy_py.hardening) is the copy
-    in LIBDIR/python, and _ppy_sys is still the one this boot checked."""
+    in LIBDIR/python, and _ppy_sys is still the one this boot checked. A consistency check
+    against a .pth that loaded another copy, not a boundary: site-packages code (root's
+    alone) that sets out to get around it, for instance with a finder of its own, can."""
     if sys.modules.get("_ppy_sys") is not _sys:
         fail(path, "site-packages code replaced _ppy_sys")
     package = os.path.join(library, "ppy_py")
     for name, module in list(sys.modules.items()):
         if name == "ppy_py" or name.startswith("ppy_py."):
             file = getattr(module, "__file__", None)
-            if not isinstance(file, str) or os.path.dirname(file) != package:
+            if type(file) is not str or os.path.dirname(file) != package:
                 fail(path, "site-packages code loaded %s from %s, not from ppy's library"
                      % (name, file))
 
@@ -197,7 +202,11 @@ def main():
     try:
         started = start(path)
     except BaseException as e:   # SystemExit too: site code may call sys.exit()
-        fail(path, "%s: %s" % (type(e).__name__, e))
+        try:
+            what = "%s: %s" % (type(e).__name__, e)
+        except BaseException:    # an exception that cannot even be shown
+            what = "an exception that cannot be shown"
+        fail(path, what)
     if started is None:
         sys.exit(1)   # the script's SyntaxError, already reported
     code, main_module = started
