@@ -35,6 +35,8 @@ import pwd
 import random
 import re
 import shutil
+import signal
+import stat
 import statistics
 import subprocess
 import sys
@@ -188,6 +190,30 @@ def bench_dir(path):
     return "/var/lib/" + name
 
 
+MARKER = ".ppy-bench"   # in the work directory: the bench made it
+
+
+def claim_dir(base):
+    """BASE as the bench's own directory: made here (root's, 0755, with MARKER in it), or
+    made by an earlier run. Anything else (a symlink, a file, a directory of another user,
+    one writable by group or others, one the bench did not make) is refused before the
+    bench builds in it, changes it or removes anything from it."""
+    try:
+        os.mkdir(base, 0o755)
+    except FileExistsError:
+        st = os.lstat(base)
+        if (not stat.S_ISDIR(st.st_mode) or st.st_uid != 0 or st.st_mode & 0o022
+                or not os.path.isfile(os.path.join(base, MARKER))):
+            sys.exit("bench: %s exists and is not the bench's own directory (a root-owned "
+                     "directory, writable by root only, holding %s); choose another --dir"
+                     % (base, MARKER))
+        return
+    os.chown(base, 0, 0)
+    os.chmod(base, 0o755)
+    with open(os.path.join(base, MARKER), "x"):
+        pass
+
+
 def capable_programs(base):
     """The programs under BASE that the bench gives file capabilities (which may not exist):
     ppy, the --compare commit's ppy, execfloor."""
@@ -213,9 +239,6 @@ class Setup:
         self.scripts = os.path.join(base, "scripts")
         self.venv_py = os.path.join(base, "venv", "bin", "python")
         self.capfloor = os.path.join(base, "capfloor")
-        os.makedirs(base, exist_ok=True)
-        os.chown(base, 0, 0)
-        os.chmod(base, 0o755)
         ensure_debs()
         ensure_account(OWNER, OWNER_NAME)
         ensure_account(CALLER, CALLER_NAME)
@@ -1013,6 +1036,9 @@ def main():
     t_start = time.monotonic()
     load_start = os.getloadavg()
     base = bench_dir(args.dir)
+    claim_dir(base)
+    # SIGTERM too runs the finally below, which drops every capability the bench set.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     runners = {}
     try:   # from here on, whatever stops the bench, the finally drops the capabilities
         s = Setup(base, install=not args.no_install, worktree=args.worktree,
@@ -1076,10 +1102,12 @@ def main():
             raw["library"] = dict(imports=[v.summary() | {"ns": v.ns} for v in ivs],
                                   importtime=itime, throughput=thr, counts=counts, notes=notes)
     finally:
-        for r in runners.values():
-            r.close()
-        if not args.keep:
-            drop_capabilities(base)
+        try:
+            if not args.keep:
+                drop_capabilities(base)
+        finally:
+            for r in runners.values():
+                r.close()
 
     took = time.monotonic() - t_start
     load_end = os.getloadavg()
