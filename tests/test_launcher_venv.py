@@ -1,7 +1,9 @@
 """Interpreters beyond the built-in one: a root-owned virtualenv allowed in PREFIX/etc/ppy.conf,
 selected by the script's own #! line."""
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import textwrap
 
@@ -258,17 +260,27 @@ def test_venv_home_owned_by_a_user_is_refused(venv_inst):
             f.write(original)
 
 
-def test_a_pth_that_puts_its_directory_first_does_not_replace_ppy_py(venv_inst):
-    # setuptools' old easy-install.pth inserts at sys.path[0]. The boot no longer imports
-    # ppy_py itself, so after site.main() it must put its library back in front: the
-    # script's ppy_py is the checked copy, not one the .pth's directory holds.
-    site = os.path.dirname(venv_inst.greeting)
-    egg = os.path.join(site, "zz-egg")
+@contextlib.contextmanager
+def _egg_put_first(inst, then=""):
+    """A directory with its own ppy_py (which prints PLANTED-PPY_PY when imported) that a .pth
+    puts first on sys.path, as setuptools' old easy-install.pth does; THEN continues that
+    .pth line. Yields (directory, .pth); both are removed afterwards."""
+    egg = os.path.join(os.path.dirname(inst.greeting), "zz-egg")
     os.makedirs(os.path.join(egg, "ppy_py"), 0o755)
     with open(os.path.join(egg, "ppy_py", "__init__.py"), "w") as f:
         f.write("print('PLANTED-PPY_PY')\n")
-    pth = _with_pth(venv_inst, "import sys; sys.path.insert(0, %r)\n" % egg)
+    pth = _with_pth(inst, "import sys; sys.path.insert(0, %r)%s\n" % (egg, then))
     try:
+        yield egg, pth
+    finally:
+        os.unlink(pth)
+        shutil.rmtree(egg)
+
+
+def test_a_pth_that_puts_its_directory_first_does_not_replace_ppy_py(venv_inst):
+    # The boot no longer imports ppy_py itself, so after site.main() it must put its
+    # library back in front: the script's ppy_py is the checked copy, not the egg's.
+    with _egg_put_first(venv_inst) as (egg, _):
         proc = run([venv_script(venv_inst, "import sys, ppy_py\nprint(ppy_py.__file__)\n"
                                            "print(sys.path.index(%r))\n" % egg)])
         assert proc.returncode == 0, proc.stderr
@@ -276,24 +288,14 @@ def test_a_pth_that_puts_its_directory_first_does_not_replace_ppy_py(venv_inst):
         lines = proc.stdout.splitlines()
         assert lines[1].startswith(venv_inst.libdir + "/"), lines
         assert int(lines[2]) == 1, lines     # the .pth's entry is kept, just not first
-    finally:
-        import shutil
-        os.unlink(pth)
-        shutil.rmtree(egg)
 
 
 def test_site_code_that_imports_a_foreign_ppy_py_is_a_boot_failure(venv_inst):
     # Putting the library back in front cannot undo an import that already happened: a .pth
-    # that imports ppy_py (as `make install-pth`'s does) after another put its directory
-    # first has loaded that copy. The boot refuses, naming it; the installed copy is fine.
-    site = os.path.dirname(venv_inst.greeting)
-    egg = os.path.join(site, "zz-egg")
-    os.makedirs(os.path.join(egg, "ppy_py"), 0o755)
-    with open(os.path.join(egg, "ppy_py", "__init__.py"), "w") as f:
-        f.write("")
-    pth = _with_pth(venv_inst, "import sys; sys.path.insert(0, %r); import ppy_py\n" % egg)
-    script = venv_script(venv_inst, "import ppy_py\nprint(ppy_py.__file__)\n")
-    try:
+    # that imports ppy_py (as `make install-pth`'s does) after the egg was put first has
+    # loaded the egg's. The boot refuses, naming it; the library's own copy is fine.
+    with _egg_put_first(venv_inst, "; import ppy_py") as (egg, pth):
+        script = venv_script(venv_inst, "import ppy_py\nprint(ppy_py.__file__)\n")
         refused(run([script]), EX_BOOT, "boot", "ppy_py", egg + "/ppy_py/__init__.py",
                 "not from ppy's library")
         with open(pth, "w") as f:     # the same import, with nothing put first: it runs
@@ -301,10 +303,6 @@ def test_site_code_that_imports_a_foreign_ppy_py_is_a_boot_failure(venv_inst):
         proc = run([script])
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.splitlines()[1].startswith(venv_inst.libdir + "/")
-    finally:
-        import shutil
-        os.unlink(pth)
-        shutil.rmtree(egg)
 
 
 def test_boot_imports_the_checked_ppy_py_not_one_in_the_venv(venv_inst):
@@ -319,5 +317,4 @@ def test_boot_imports_the_checked_ppy_py_not_one_in_the_venv(venv_inst):
         assert "PLANTED-PPY_PY" not in proc.stdout
         assert proc.stdout.splitlines()[1].startswith(venv_inst.libdir + "/")
     finally:
-        import shutil
         shutil.rmtree(planted)
