@@ -84,11 +84,15 @@ class Install:
         self.libdir = os.path.join(self.prefix, "lib", "ppy")
         self.scripts = os.path.join(self.base, "scripts")
         self.conf = os.path.join(self.prefix, "etc", "ppy.conf")   # none until write_conf
-        os.mkdir(self.scripts, 0o755)
-        subprocess.run(["make", "-s", "-C", REPO, "install", f"PREFIX={self.prefix}",
-                        f"PYTHON={PYTHON}", f"GRANTABLE={grantable}"],
-                       check=True, capture_output=True, text=True)
         self.count = 0
+        try:
+            os.mkdir(self.scripts, 0o755)
+            subprocess.run(["make", "-s", "-C", REPO, "install", f"PREFIX={self.prefix}",
+                            f"PYTHON={PYTHON}", f"GRANTABLE={grantable}"],
+                           check=True, capture_output=True, text=True)
+        except BaseException:
+            self.remove()   # a half-made install leaves no capability-holding ppy behind
+            raise
 
     def write_conf(self, text):
         """Write root's ppy.conf (0644, as ppy requires) with TEXT."""

@@ -42,21 +42,24 @@ APP = textwrap.dedent(
 @pytest.fixture(scope="module")
 def venv_inst():
     inst = Install()
-    venv = os.path.join(inst.base, "venv")
-    # --system-site-packages: ppy_py needs cffi's backend (Debian python3-cffi-backend)
-    subprocess.run([PYTHON, "-m", "venv", "--without-pip", "--system-site-packages", venv],
-                   check=True)
-    site = subprocess.run([os.path.join(venv, "bin", "python"), "-c",
-                           "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    with open(os.path.join(site, "greeting.py"), "w") as f:
-        f.write("def hello():\n    return 'hello from the venv'\n")
-    inst.venv = venv
-    inst.venv_python = os.path.join(venv, "bin", "python")
-    inst.greeting = os.path.join(site, "greeting.py")
-    inst.write_conf(f"# interpreters ppy scripts may ask for\ninterpreter {inst.venv_python}\n")
-    yield inst
-    inst.remove()
+    try:
+        venv = os.path.join(inst.base, "venv")
+        # --system-site-packages: ppy_py needs cffi's backend (Debian python3-cffi-backend)
+        subprocess.run([PYTHON, "-m", "venv", "--without-pip", "--system-site-packages", venv],
+                       check=True)
+        site = subprocess.run([os.path.join(venv, "bin", "python"), "-c",
+                               "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        with open(os.path.join(site, "greeting.py"), "w") as f:
+            f.write("def hello():\n    return 'hello from the venv'\n")
+        inst.venv = venv
+        inst.venv_python = os.path.join(venv, "bin", "python")
+        inst.greeting = os.path.join(site, "greeting.py")
+        inst.write_conf("# interpreters ppy scripts may ask for\n"
+                        f"interpreter {inst.venv_python}\n")
+        yield inst
+    finally:
+        inst.remove()
 
 
 def venv_script(inst, body=APP, interpreter=None):

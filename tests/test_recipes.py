@@ -35,10 +35,12 @@ RECIPES = os.path.join(REPO, "recipes")
 @pytest.fixture(scope="module")
 def inst():
     i = Install()
-    i.app = os.path.join(i.base, "app")
-    os.mkdir(i.app, 0o755)
-    yield i
-    i.remove()
+    try:
+        i.app = os.path.join(i.base, "app")
+        os.mkdir(i.app, 0o755)
+        yield i
+    finally:
+        i.remove()
 
 
 def install_recipe(inst, name, caps, owner=OWNER):

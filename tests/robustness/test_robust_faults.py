@@ -97,18 +97,20 @@ EXPECTED = {"Uid": "\t".join([str(OWNER)] * 4), "Gid": "\t".join([str(OWNER)] * 
 @pytest.fixture(scope="module")
 def setup():
     inst = Install()
-    shim = os.path.join(inst.base, "faultshim.so")
-    subprocess.run(["cc", "-O1", "-g", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror",
-                    "-o", shim, os.path.join(REPO, "tests", "robustness", "faultshim.c"),
-                    "-ldl"], check=True)
-    out = os.path.join(inst.base, "out")
-    os.mkdir(out, 0o755)
-    os.chown(out, OWNER, OWNER)
-    logs = os.path.join(inst.base, "logs")
-    os.mkdir(logs, 0o755)
-    script = inst.script(SCRIPT, name="faulted.py")
-    yield inst, shim, script, out, logs
-    inst.remove()
+    try:   # removed even if a step below fails: it holds a capability-holding ppy
+        shim = os.path.join(inst.base, "faultshim.so")
+        subprocess.run(["cc", "-O1", "-g", "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror",
+                        "-o", shim, os.path.join(REPO, "tests", "robustness", "faultshim.c"),
+                        "-ldl"], check=True)
+        out = os.path.join(inst.base, "out")
+        os.mkdir(out, 0o755)
+        os.chown(out, OWNER, OWNER)
+        logs = os.path.join(inst.base, "logs")
+        os.mkdir(logs, 0o755)
+        script = inst.script(SCRIPT, name="faulted.py")
+        yield inst, shim, script, out, logs
+    finally:
+        inst.remove()
 
 
 def with_ctty(slave):
