@@ -925,14 +925,16 @@ static void parse_xattr(struct script *s)
  */
 static void check_no_writers(const struct script *s)
 {
+	static const char open_for_writing[] = "is open for writing by some process (a "
+		"writable descriptor or shared mapping); hand scripts over as fresh copies, not "
+		"by chown";
 	char *none[] = { NULL };
 	uint64_t eff, perm, inh;
 	int exec_check = 1, lease_errno = 0;
 
 	if (syscall(SYS_execveat, s->fd, "", none, none, AT_EMPTY_PATH | AT_EXECVE_CHECK) != 0) {
 		if (errno == ETXTBSY)
-			die(PPY_EX_FILE, "is open for writing by some process (a writable descriptor "
-			    "or shared mapping); hand scripts over as fresh copies, not by chown");
+			die(PPY_EX_FILE, "%s", open_for_writing);
 		if (errno != EINVAL)
 			die_errno(PPY_EX_FILE, "the kernel would not execute it");
 		exec_check = 0; /* kernel before 6.14 */
@@ -952,8 +954,7 @@ static void check_no_writers(const struct script *s)
 		die_errno(PPY_EX_SYSCALL, "releasing the read lease");
 	set_caps(perm, 0, inh, "lowering cap_lease");
 	if (lease_errno == EAGAIN)
-		die(PPY_EX_FILE, "is open for writing by some process (a writable descriptor "
-		    "or shared mapping); hand scripts over as fresh copies, not by chown");
+		die(PPY_EX_FILE, "%s", open_for_writing);
 	if (lease_errno && !exec_check) {
 		errno = lease_errno;
 		die_errno(PPY_EX_FILE, "cannot tell whether it is open for writing (no "
