@@ -73,14 +73,13 @@ def capget(path, _sys):
     return caps
 
 
-def drop_start_up_state(path):
+def drop_start_up_state(path, library):
     try:
         import _ppy_sys as _sys
     except ImportError as e:
         fail(path, "cannot load _ppy_sys: %s" % e)
-    # -S: nothing ran before this file, so this is the checked copy in the directory ppy
-    # put first on sys.path.
-    if os.path.dirname(_sys.__file__) != sys.path[0]:
+    # -S: nothing ran before this file, so this is the checked copy in LIBRARY.
+    if os.path.dirname(_sys.__file__) != library:
         fail(path, "_ppy_sys was loaded from %s, not from ppy's library" % _sys.__file__)
     _, permitted, _ = capget(path, _sys)
     checked(path, "capset", _sys.capset(0, permitted, 0))
@@ -157,7 +156,8 @@ def raise_effective(path, _sys):
 def start(path):
     """Everything before the script's first line. Returns its code and __main__ module,
     or None after printing the script's SyntaxError as Python would."""
-    _sys = drop_start_up_state(path)
+    library = sys.path[0]   # LIBDIR/python, which ppy put first
+    _sys = drop_start_up_state(path, library)
     # Before any site-packages code: the guard, then the checked bytes.
     forbid_exec(path, sys.argv[3])
     source = read_script(path, 3, _sys)
@@ -172,7 +172,6 @@ def start(path):
         return None
     # Only now, with no capability inheritable, ambient or effective, run what `python`
     # without -S would have run at start-up: site-packages, their .pth files, sitecustomize.
-    library = sys.path[0]
     import site
 
     site.main()
