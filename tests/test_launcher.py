@@ -933,3 +933,37 @@ def test_install_puts_the_man_page_where_man_finds_it(inst):
     assert "run a Python script with exactly the capabilities set on it" in text
     for status in ("64", "80", "83", "88"):
         assert status in text
+
+
+@pytest.mark.parametrize("source, status, words", [
+    # a procfs file that holds no number
+    ("/proc/sys/kernel/ostype", EX_CALLER, ["cannot read /proc/sys/kernel/cap_last_cap"]),
+    # a number, but not from procfs
+    ("file", EX_CALLER, ["/proc/sys/kernel/cap_last_cap is not on procfs"]),
+    # procfs, a number, too low: the loops would stop short; the read-back catches it
+    ("/proc/sys/net/ipv4/tcp_app_win", EX_SYSCALL,
+     ["verification failed: a capability beyond cap_last_cap"]),
+])
+def test_a_cap_last_cap_that_is_not_the_kernels_is_refused(inst, source, status, words):
+    # Every loop over capabilities (the bounding-set drop, the read-back) stops at
+    # cap_last_cap. Only root can change what the file shows (here: a bind mount in a
+    # mount namespace of its own); ppy must still refuse rather than leave capabilities
+    # beyond it in the bounding set.
+    if source == "file":
+        source = os.path.join(inst.base, "cap_last_cap")
+        with open(source, "w") as f:
+            f.write("40\n")
+    elif not os.path.exists(source):
+        pytest.skip("%s does not exist on this kernel" % source)
+    if source.endswith("tcp_app_win"):
+        with open(source) as f, open("/proc/sys/kernel/cap_last_cap") as g:
+            if not 31 <= int(f.read()) < int(g.read()):   # CAP_SETFCAP .. below the last
+                pytest.skip("tcp_app_win is not just below cap_last_cap here")
+    script = inst.script()
+    proc = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         'mount --bind "$0" /proc/sys/kernel/cap_last_cap && exec "$@"', source,
+         "setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", "--clear-groups",
+         inst.ppy, script],
+        capture_output=True, text=True, timeout=60, env={})
+    refused(proc, status, *words)
