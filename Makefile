@@ -101,15 +101,19 @@ uninstall:
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux attr acl man-db procps \
+		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux iproute2 attr acl man-db procps \
 		python3 python3-dev python3-cffi python3-cffi-backend python3-venv python3-pip
 
 $(TEST_VENV)/bin/pytest:
 	$(PYTHON) -m venv --system-site-packages $(TEST_VENV)
 	$(TEST_VENV)/bin/pip install -q pytest
 
+# As root, every test run gets a network namespace of its own with just loopback up, so
+# that parallel runs (and anything else on the machine) never fight over port 80.
+PRIVNET := $(if $(filter 0,$(shell id -u)),unshare --net sh -c 'ip link set lo up && exec "$$0" "$$@"')
+
 test: all $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin/pytest)
-	PPY_PYTHON=$(PYTHON) $(TEST_PYTHON) -m pytest -q -ra tests
+	PPY_PYTHON=$(PYTHON) $(PRIVNET) $(TEST_PYTHON) -m pytest -q -ra tests
 
 demo: all
 	PYTHON=$(PYTHON) sh demo/demo.sh

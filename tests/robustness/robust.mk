@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := xattr escape env argv shebang conf path
 FUZZ_CC      ?= clang
 # The test suite's interpreter and pytest, as make test uses them (a venv by default).
-ROBUST_PY    ?= PPY_PYTHON=$(PYTHON) $(TEST_PYTHON)
+ROBUST_PY    ?= PPY_PYTHON=$(PYTHON) $(PRIVNET) $(TEST_PYTHON)
 ROBUST_DEPS   = all $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin/pytest)
 LAUNCHER_TESTS = $(wildcard tests/test_launcher*.py)
 
