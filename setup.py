@@ -17,7 +17,7 @@ setup(
             "_ppy_sys",
             ["ppy_py/_build/sysmodule.c"],
             include_dirs=["ppy_py/_build"],
-            depends=["ppy_py/_build/rawcaps.h"],
+            depends=["ppy_py/_build/rawcaps.h", "ppy_py/_build/origin.h"],
             py_limited_api=True,
         )
     ],

@@ -450,6 +450,11 @@ def forbid_exec(mode: str = "raise") -> bool:
     callers that look it up after that are covered: ``subprocess`` keeps
     its own reference, but raises ``subprocess.Popen`` first anyway).
 
+    Other interpreters of the process (subinterpreters) are covered too:
+    ``sys.addaudithook`` hooks belong to one interpreter, so a runtime-wide
+    hook in ``_ppy_sys`` (``guard_interpreters``) refuses or reports the same
+    events there, and under ``"raise"`` the import of ``_posixsubprocess``.
+
     The ``sys`` API cannot remove an audit hook, and ``"log"`` after
     ``"raise"`` changes nothing.  Returns True if a hook was
     added, False if an equal or stricter one was already there.  Safe to
@@ -461,6 +466,9 @@ def forbid_exec(mode: str = "raise") -> bool:
         raise ValueError("forbid_exec mode must be 'raise' or 'log', not %r" % (mode,))
     if "raise" in _installed_modes or mode in _installed_modes:
         return False
+    import _ppy_sys
+
+    _ppy_sys.guard_interpreters(mode)
     _wrap_fork_exec()
     events = _EXEC_EVENTS
     describe = _describe

@@ -20,8 +20,9 @@
  *
  * Contract: every function returns its result (>= 0) or -errno; only a bad
  * argument (not an int, negative, too large) raises, before any system call.
+ * (The code-origin functions at the end, which ppy's boot installs, raise instead.)
  */
-#define Py_LIMITED_API 0x03080000
+#define Py_LIMITED_API 0x03090000
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -29,11 +30,13 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <syslog.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
 #include "rawcaps.h"
+#include "origin.h"
 
 static int u64_arg(PyObject *arg, uint64_t *out)
 {
@@ -564,6 +567,255 @@ static PyObject *sys_tty_nr(PyObject *self, PyObject *noargs)
     return PyLong_FromLong(tty < 0 ? -EIO : tty);
 }
 
+
+/*
+ * Code origin (origin.h): once ppy's boot calls origin_install(owner), every file the
+ * process opens as code through io.open_code() (importlib's source and bytecode reads,
+ * zipimport, runpy, site's .pth files) is checked against the rule first, in every
+ * interpreter of the process: the hook is the runtime's, set once, and CPython refuses
+ * to replace it. The file is opened once, on the physical path walked to, and the
+ * descriptor must be the file that was checked. Extension modules are checked by the
+ * boot through origin_check() before they are loaded.
+ */
+static uid_t origin_owner = (uid_t)-1;
+static PyObject *untrusted_error;     /* UntrustedCodeError, of the main interpreter */
+static unsigned long origin_refusals; /* how many loads were refused so far */
+static char origin_last[sizeof ((struct ppy_origin *)0)->why + PATH_MAX * 4 + 160];
+
+typedef PyObject *(*ppy_open_code_hook)(PyObject *path, void *data);
+PyAPI_FUNC(int) PyFile_SetOpenCodeHook(ppy_open_code_hook hook, void *data);
+
+static int in_main_interpreter(void)
+{
+    return PyInterpreterState_GetID(PyInterpreterState_Get()) == 0;
+}
+
+/* Raise the refusal for PATH: UntrustedCodeError (an ImportError, with .path) in the main
+   interpreter, a plain ImportError in another (its classes are its own). NULL. */
+static PyObject *origin_refused(PyObject *path, const struct ppy_origin *o)
+{
+    PyObject *type = in_main_interpreter() && untrusted_error ? untrusted_error
+                                                               : PyExc_ImportError;
+    PyObject *msg, *args, *kw, *exc, *bytes = NULL;
+    char shown[PATH_MAX * 4 + 1];
+
+    if (!PyUnicode_FSConverter(path, &bytes))
+        return NULL;
+    ppy_origin_escape(PyBytes_AsString(bytes), shown, sizeof shown);
+    Py_DECREF(bytes);
+    origin_refusals++;
+    snprintf(origin_last, sizeof origin_last, "refusing to load %s: %s; only root and uid %u "
+             "(the script's owner) may be able to write code that a ppy script runs", shown,
+             o->why, (unsigned)o->owner);
+    msg = PyUnicode_FromString(origin_last);
+    if (msg == NULL)
+        return NULL;
+    args = PyTuple_Pack(1, msg);
+    kw = Py_BuildValue("{sO}", "path", path);
+    exc = args && kw ? PyObject_Call(type, args, kw) : NULL;
+    Py_DECREF(msg);
+    Py_XDECREF(args);
+    Py_XDECREF(kw);
+    if (exc != NULL) {
+        PyErr_SetObject(type, exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* Walk PATH (str or bytes) under the rule; 0 with o filled, or -1 with an exception. */
+static int origin_walk_obj(PyObject *path, int want_dir, struct ppy_origin *o)
+{
+    PyObject *bytes = NULL;
+    int rc;
+
+    if (origin_owner == (uid_t)-1) {
+        PyErr_SetString(PyExc_RuntimeError, "the code-origin rule is not installed");
+        return -1;
+    }
+    if (!PyUnicode_FSConverter(path, &bytes))
+        return -1;
+    o->owner = origin_owner;
+    rc = ppy_origin_walk(o, PyBytes_AsString(bytes), want_dir);
+    Py_DECREF(bytes);
+    if (rc == PPY_ORIGIN_UNTRUSTED) {
+        origin_refused(path, o);
+        return -1;
+    }
+    if (rc != 0) {
+        errno = rc;
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        return -1;
+    }
+    return 0;
+}
+
+/* The open_code hook: the checked file, open for reading (binary), or an exception. */
+static PyObject *origin_open_code(PyObject *path, void *data)
+{
+    struct ppy_origin o;
+    struct stat st;
+    int fd;
+
+    (void)data;
+    if (origin_walk_obj(path, 0, &o) != 0)
+        return NULL;
+    fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+    if (fstat(fd, &st) != 0 || st.st_dev != o.st.st_dev || st.st_ino != o.st.st_ino) {
+        close(fd);
+        ppy_origin_refuse(&o, "", o.real, "changed while it was checked");
+        return origin_refused(path, &o);
+    }
+    return PyFile_FromFd(fd, NULL, "rb", -1, NULL, NULL, NULL, 1);
+}
+
+/* origin_install(owner): from now on, code must come from root or OWNER. Once. */
+static PyObject *sys_origin_install(PyObject *self, PyObject *arg)
+{
+    unsigned long owner = PyLong_AsUnsignedLong(arg);
+
+    (void)self;
+    if (owner == (unsigned long)-1 && PyErr_Occurred())
+        return NULL;
+    if (owner >= (unsigned long)(uid_t)-1) {
+        PyErr_SetString(PyExc_ValueError, "origin_install: not a uid");
+        return NULL;
+    }
+    if (origin_owner != (uid_t)-1) {
+        PyErr_SetString(PyExc_RuntimeError, "the code-origin rule is already installed");
+        return NULL;
+    }
+    if (!in_main_interpreter()) {
+        PyErr_SetString(PyExc_RuntimeError, "origin_install: only from the main interpreter");
+        return NULL;
+    }
+    origin_owner = (uid_t)owner;
+    if (PyFile_SetOpenCodeHook(origin_open_code, NULL) != 0) {
+        origin_owner = (uid_t)-1;
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "an open_code hook is already installed");
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* origin_check(path, dir=False): the physical path walked to, if PATH obeys the rule;
+   else UntrustedCodeError (or OSError for a path that leads nowhere). */
+static PyObject *sys_origin_check(PyObject *self, PyObject *args)
+{
+    PyObject *path;
+    int want_dir = 0;
+    struct ppy_origin o;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "O|p:origin_check", &path, &want_dir))
+        return NULL;
+    if (origin_walk_obj(path, want_dir, &o) != 0)
+        return NULL;
+    return PyUnicode_DecodeFSDefault(o.real);
+}
+
+/* origin_owner(): the owner the rule trusts besides root, or -1 when not installed. */
+static PyObject *sys_origin_owner(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromLong(origin_owner == (uid_t)-1 ? -1L : (long)origin_owner);
+}
+
+
+/* origin_refusals(): (how many loads the rule has refused since origin_install, the last
+   refusal's message). ppy's boot compares it around site.main(), whose .pth handling
+   prints and swallows exceptions. */
+static PyObject *sys_origin_refusals(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return Py_BuildValue("(ks)", origin_refusals, origin_last);
+}
+
+
+/*
+ * The exec guard for the other interpreters of the process. ppy_py.hardening.forbid_exec
+ * adds a sys.addaudithook() hook, which only its own (main) interpreter calls; this one is
+ * the runtime's (PySys_AddAuditHook), called in every interpreter, and acts only outside
+ * the main one: "raise" refuses the events that start a program with PermissionError, and
+ * the import of _posixsubprocess (whose fork_exec, used by subprocess and
+ * multiprocessing, raises no event of its own); "log" writes one line to stderr and to
+ * syslog (LOG_AUTHPRIV) and lets it go ahead.
+ */
+static int guard_mode;   /* 0: none, 1: log, 2: raise */
+
+static const char *const guard_events[] = {
+    "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "pty.spawn",
+    NULL,
+};
+
+static int guard_hook(const char *event, PyObject *args, void *data)
+{
+    int matched = 0, is_import = strcmp(event, "import") == 0;
+
+    (void)data;
+    if (guard_mode == 0 || in_main_interpreter())
+        return 0;
+    for (const char *const *e = guard_events; *e && !matched; e++)
+        matched = strcmp(event, *e) == 0;
+    if (is_import && guard_mode == 2 && args && PyTuple_Check(args) && PyTuple_Size(args) > 0) {
+        PyObject *name = PyTuple_GetItem(args, 0);   /* borrowed */
+        matched = name && PyUnicode_Check(name) &&
+                  PyUnicode_CompareWithASCIIString(name, "_posixsubprocess") == 0;
+    }
+    if (!matched)
+        return 0;
+    if (guard_mode == 2) {
+        PyErr_Format(PyExc_PermissionError, "ppy_py.hardening: process creation refused in a "
+                     "subinterpreter: %s%s", is_import ? "import " : "",
+                     is_import ? "_posixsubprocess" : event);
+        return -1;
+    }
+    {
+        char line[256];
+        int n = snprintf(line, sizeof line, "ppy_py.hardening: process creation in a "
+                         "subinterpreter: %s (pid %ld)", event, (long)getpid());
+        if (n > 0 && (size_t)n < sizeof line - 1) {
+            line[n] = '\n';
+            (void)!write(2, line, (size_t)n + 1);
+            line[n] = '\0';
+        }
+        syslog(LOG_AUTHPRIV | LOG_WARNING, "%s", line);
+    }
+    return 0;
+}
+
+typedef int (*ppy_audit_hook)(const char *event, PyObject *args, void *data);
+PyAPI_FUNC(int) PySys_AddAuditHook(ppy_audit_hook hook, void *data);
+
+/* guard_interpreters(mode): "log" or "raise" (stricter only: "log" after "raise" stays
+   "raise"). True if the guard became stricter, False if it already was at least MODE. */
+static PyObject *sys_guard_interpreters(PyObject *self, PyObject *arg)
+{
+    int want = !PyUnicode_Check(arg) ? 0
+               : PyUnicode_CompareWithASCIIString(arg, "raise") == 0 ? 2
+               : PyUnicode_CompareWithASCIIString(arg, "log") == 0 ? 1 : 0;
+
+    (void)self;
+    if (want == 0) {
+        PyErr_SetString(PyExc_ValueError, "guard_interpreters: mode must be 'raise' or 'log'");
+        return NULL;
+    }
+    if (guard_mode >= want)
+        Py_RETURN_FALSE;
+    if (guard_mode == 0 && PySys_AddAuditHook(guard_hook, NULL) != 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "cannot add the runtime audit hook");
+        return NULL;
+    }
+    guard_mode = want;
+    Py_RETURN_TRUE;
+}
+
 static PyMethodDef sys_methods[] = {
     { "eff_raise", sys_eff_raise, METH_O,
       "eff_raise(mask) -> bits added, or -errno (-EPERM: not all permitted)" },
@@ -580,6 +832,17 @@ static PyMethodDef sys_methods[] = {
       "tty_nr() -> this thread's controlling terminal (0: none), or -errno" },
     { "prctl", sys_prctl, METH_VARARGS,
       "prctl(option, arg2=0, arg3=0, arg4=0, arg5=0) -> result, or -errno" },
+    { "origin_install", sys_origin_install, METH_O,
+      "origin_install(owner) -> None: code must now come from root or OWNER (once)" },
+    { "origin_check", sys_origin_check, METH_VARARGS,
+      "origin_check(path, dir=False) -> physical path, or UntrustedCodeError/OSError" },
+    { "origin_owner", sys_origin_owner, METH_NOARGS,
+      "origin_owner() -> the trusted owner, or -1 before origin_install" },
+    { "origin_refusals", sys_origin_refusals, METH_NOARGS,
+      "origin_refusals() -> (how many loads the rule refused so far, the last message)" },
+    { "guard_interpreters", sys_guard_interpreters, METH_O,
+      "guard_interpreters('raise'|'log') -> True if stricter now: the exec guard for "
+      "interpreters other than the main one" },
     { NULL, NULL, 0, NULL },
 };
 
@@ -612,6 +875,35 @@ PyMODINIT_FUNC PyInit__ppy_sys(void)
         Py_XDECREF(scope);
         Py_DECREF(m);
         return NULL;
+    }
+    /* The main interpreter's UntrustedCodeError is the one the hook raises there (made
+       once, kept in a static); another interpreter's import gets a class of its own. */
+    {
+        PyObject *err;
+
+        if (in_main_interpreter() && untrusted_error != NULL) {
+            err = untrusted_error;
+            Py_INCREF(err);
+        } else {
+            err = PyErr_NewExceptionWithDoc(
+                "ppy_py.UntrustedCodeError",
+                "A module, .pth file or extension that someone other than root or the "
+                "script's owner could have written: ppy refused to load it.",
+                PyExc_ImportError, NULL);
+            if (err == NULL) {
+                Py_DECREF(m);
+                return NULL;
+            }
+            if (in_main_interpreter()) {
+                Py_INCREF(err);
+                untrusted_error = err;
+            }
+        }
+        if (PyModule_AddObject(m, "UntrustedCodeError", err) != 0) {
+            Py_DECREF(err);
+            Py_DECREF(m);
+            return NULL;
+        }
     }
     return m;
 }
