@@ -50,6 +50,22 @@ def fully_sealed(fd):
 def tty_nr():
     return _answer("tty_nr", 0)
 
+# The code-origin rule: the stand-in accepts everything unless the plan refuses a path
+# ("origin_refuse": [path, ...]); the real rule has tests of its own (test_launcher_origin).
+class UntrustedCodeError(ImportError):
+    pass
+
+def origin_install(owner):
+    _calls["origin_owner"] = owner
+
+def origin_check(path, want_dir=False):
+    if path in _plan.get("origin_refuse", []):
+        raise UntrustedCodeError("refusing to load %%s: planted" %% path, path=path)
+    return path
+
+def origin_refusals():
+    return (0, "")
+
 def compile(source, filename):
     # Planted module changes, standing in for what site-packages code could do next.
     import sys

@@ -1,42 +1,54 @@
 """ppy boot: the first Python code of every ppy launch, installed as LIBDIR/python/ppy_boot.py.
 
-The launcher execs, as the script's owner, with the script's capabilities in the permitted,
-inheritable and ambient sets (the only way an unmodified interpreter receives them):
+The launcher execs, as the script's owner, in the script's directory, with the script's
+capabilities in the permitted, inheritable and ambient sets (the only way an unmodified
+interpreter receives them):
 
     python -I -S -B -c "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()" \
         LIBDIR/python 3 EFFECTIVE FORBID PATH ARG...
 
 so this file is imported, not run: Python reads it from the bytecode that `make install`
-compiled beside it (root's, like the file), instead of compiling it on every launch. The
-first sys.path entry stays LIBDIR/python, so the script imports the checked ppy_py, and
-this file the checked _ppy_sys beside it (top-level: no package to import first). With
+compiled beside it (root's, like the file), instead of compiling it on every launch. With
 -S, no site-packages code, .pth file or sitecustomize runs before this file has dropped the
 capabilities. Before any script code runs, main():
 
 1. empties the inheritable and ambient sets, so no child process inherits a capability, and
-   the effective set;
-2. makes the process non-dumpable (no core file, no same-uid /proc snooping);
-3. reads all of that back from the kernel (capget, prctl, tty_nr from /proc/thread-self/stat);
-4. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
+   the effective set; makes the process non-dumpable; reads all of that back from the
+   kernel (capget, prctl, tty_nr from /proc/thread-self/stat);
+2. installs the code-origin rule (_ppy_sys.origin_install): from then on every file opened
+   as code (modules' source and bytecode, zip archives, .pth files, extension modules) must
+   be one only root or the script's owner could have written, checked hop by hop from "/"
+   where it is loaded; and checks the same of everything the interpreter loaded before this
+   file ran (its start-up modules, and every file mapped executable: the interpreter and
+   its shared libraries). A start-up file that breaks the rule stops the launch with 86;
+3. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
    ppy_py.hardening.forbid_exec audit hook, before any site-packages code could interfere;
-5. reads the sealed copy of the script (fd 3) and compiles it, named by its real PATH;
-6. runs site.main(), what the interpreter would have run at start-up without -S (so
-   site-packages code runs with nothing inheritable, ambient or effective), then puts
-   LIBDIR/python back at the front of sys.path if a .pth file put something before it,
-   and checks that any ppy_py module site code imported came from there;
-7. raises the whole permitted set into the effective set if the file's effective bit
+4. reads the sealed copy of the script (fd 3) and compiles it, named by its real PATH;
+5. runs site.main(), what the interpreter would have run at start-up without -S (so
+   site-packages code runs with nothing inheritable, ambient or effective, under the rule):
+   a .pth file, a module it imports, or a directory it adds that breaks the rule stops the
+   launch with 86; then puts the script's directory first on sys.path (modules beside the
+   script import as under `python script.py`) and LIBDIR/python second, and checks that
+   any ppy_py module site code imported came from there;
+6. raises the whole permitted set into the effective set if the file's effective bit
    was set (EFFECTIVE == "1"), and checks it;
-8. runs the script as __main__.
+7. runs the script as __main__.
 
-Steps 1-3, 5 and 7 use _ppy_sys (a small stable-ABI extension): neither cffi
+A re-execution of this same command line by the script's own process (a reloader that
+runs sys.orig_argv again, such as Werkzeug's) arrives with no capability at all (the
+kernel gives none to a child of a ppy script) and no sealed copy: the boot then reads the
+script from PATH, under the same rule and the same steps, and runs it without capabilities.
+
+Steps 1, 2, 4 and 6 use _ppy_sys (a small stable-ABI extension): neither cffi
 nor ppy_py is loaded before the script asks for it.
-Any failure (an exception included) stops here with status 88 and one line on stderr; no
-script code runs. A syntax error in the script is reported as Python reports it (status 1).
-Nothing the caller passes (ARG...) is read here: it becomes sys.argv[1:].
+Any other failure (an exception included) stops here with status 88 and one line on
+stderr; no script code runs. A syntax error in the script is reported as Python reports it
+(status 1). Nothing the caller passes (ARG...) is read here: it becomes sys.argv[1:].
 """
 import os
 import sys
 
+EX_INSTALL = 86   # code that root or the owner did not write: the installation is unsafe
 EX_BOOT = 88
 
 
@@ -50,12 +62,12 @@ def shown(text):
     return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else "\\x%02x" % b for b in raw)
 
 
-def fail(path, msg):
-    """One line on stderr, then status 88, whatever happens while writing it."""
+def fail(path, msg, status=EX_BOOT):
+    """One line on stderr, then STATUS (88 unless said), whatever happens while writing it."""
     try:
         os.write(2, ("ppy: %s: boot: %s\n" % (shown(path), shown(msg))).encode())
     finally:
-        os._exit(EX_BOOT)
+        os._exit(status)
 
 
 def checked(path, what, rc):
@@ -73,7 +85,7 @@ def capget(path, _sys):
     return caps
 
 
-def drop_start_up_state(path, library):
+def load_sys(path, library):
     try:
         import _ppy_sys as _sys
     except ImportError as e:
@@ -81,8 +93,14 @@ def drop_start_up_state(path, library):
     # -S: nothing ran before this file, so this is the checked copy in LIBRARY.
     if os.path.dirname(_sys.__file__) != library:
         fail(path, "_ppy_sys was loaded from %s, not from ppy's library" % _sys.__file__)
-    _, permitted, _ = capget(path, _sys)
-    checked(path, "capset", _sys.capset(0, permitted, 0))
+    return _sys
+
+
+def drop_start_up_state(path, _sys):
+    """Empty E, I and A, make the process non-dumpable, read it all back. Returns the
+    permitted set it started with (0: a re-execution, which ppy never starts)."""
+    _, started_with, _ = capget(path, _sys)
+    checked(path, "capset", _sys.capset(0, started_with, 0))
     checked(path, "ambient clear", _sys.prctl(_sys.PR_CAP_AMBIENT, _sys.PR_CAP_AMBIENT_CLEAR_ALL))
     checked(path, "not dumpable", _sys.prctl(_sys.PR_SET_DUMPABLE, 0))
     # Read it all back from the kernel.
@@ -98,7 +116,82 @@ def drop_start_up_state(path, library):
         fail(path, "the effective set is not empty")
     if _sys.prctl(_sys.PR_GET_DUMPABLE) != 0:
         fail(path, "the process is still dumpable")
-    return _sys
+    return started_with
+
+
+def start_up_files():
+    """Every file the interpreter loaded before the rule was in place: the modules it
+    imported at start-up (their source, and their bytecode where there is some), and every
+    file mapped executable (the interpreter, its shared libraries, _ppy_sys)."""
+    files = []
+    for module in list(sys.modules.values()):
+        spec = getattr(module, "__spec__", None)
+        if spec is None or not spec.has_location or not isinstance(spec.origin, str):
+            continue
+        files.append(spec.origin)
+        if isinstance(spec.cached, str) and os.path.exists(spec.cached):
+            files.append(spec.cached)
+    with open("/proc/self/maps", "rb") as maps:
+        for line in maps:
+            fields = line.split(None, 5)
+            if len(fields) == 6 and b"x" in fields[1] and fields[5].startswith(b"/"):
+                name = fields[5].rstrip(b"\n")
+                if not name.endswith(b" (deleted)"):
+                    files.append(os.fsdecode(name))
+    return sorted(set(files))
+
+
+def code_origin(path, _sys, loaders):
+    """Install the rule for the script's owner (this process's uid, which ppy made the
+    owner's), and check what was loaded before it. LOADERS: importlib's internals, whose
+    two loaders that do not read through io.open_code are made to."""
+    _sys.origin_install(os.getuid())
+    for file in start_up_files():
+        try:
+            _sys.origin_check(file)
+        except ImportError as e:   # UntrustedCodeError
+            fail(path, "the interpreter loaded code at start-up: %s" % e, EX_INSTALL)
+    from io import open_code
+
+    check = _sys.origin_check
+    extension_create = loaders.ExtensionFileLoader.create_module
+
+    def create_module(self, spec):
+        """An extension module is checked before the dynamic loader maps it."""
+        check(spec.origin)
+        return extension_create(self, spec)
+
+    def get_data(self, path):
+        """Sourceless bytecode, read through the rule like source (io.open_code)."""
+        with open_code(str(path)) as file:
+            return file.read()
+
+    loaders.ExtensionFileLoader.create_module = create_module
+    loaders.SourcelessFileLoader.get_data = get_data
+    # A zip archive on sys.path that breaks the rule: zipimport reads it through
+    # io.open_code, but the path-hook machinery takes any ImportError for "not a zip" and
+    # moves on; its entry answers every import with the refusal instead.
+    untrusted = _sys.UntrustedCodeError
+
+    class Refused:
+        def __init__(self, error):
+            self.error = error
+
+        def find_spec(self, name, target=None):
+            raise untrusted(str(self.error), name=name, path=self.error.path)
+
+        def invalidate_caches(self):
+            pass
+
+    for n, hook in enumerate(sys.path_hooks):
+        if getattr(hook, "__name__", "") == "zipimporter":
+            def zip_hook(entry, zipimporter=hook):
+                try:
+                    return zipimporter(entry)
+                except untrusted as e:
+                    return Refused(e)
+
+            sys.path_hooks[n] = zip_hook
 
 
 def forbid_exec(path, mode):
@@ -129,6 +222,63 @@ def read_script(path, fd, _sys):
     return source
 
 
+def reread_script(path):
+    """A re-execution: the script from PATH, through the rule (io.open_code)."""
+    from io import open_code
+
+    try:
+        with open_code(path) as file:
+            return file.read()
+    except ImportError as e:   # UntrustedCodeError
+        fail(path, "re-executed: %s" % e, EX_INSTALL)
+    except OSError as e:
+        fail(path, "re-executed, cannot read the script: %s" % e)
+
+
+def run_site(path, _sys):
+    """site.main(), with every .pth file, the modules it imports and the directories it
+    adds under the rule. site reports a failing .pth line on stderr and carries on; a
+    refusal by the rule stops the launch instead, with one line: so site's output is held
+    back until it is known that nothing was refused."""
+    import io
+    import site
+
+    addpackage = site.addpackage
+
+    def checked_addpackage(sitedir, name, known_paths):
+        before, refused = set(sys.path), _sys.origin_refusals()[0]
+        result = addpackage(sitedir, name, known_paths)
+        if _sys.origin_refusals()[0] != refused:   # an import of its, which site swallowed
+            fail(path, "%s: %s" % (os.path.join(sitedir, name), _sys.origin_refusals()[1]),
+                 EX_INSTALL)
+        for entry in sys.path:
+            if entry not in before:
+                try:
+                    _sys.origin_check(entry, True)
+                except ImportError as e:
+                    fail(path, "%s adds directory %s to sys.path: %s"
+                         % (os.path.join(sitedir, name), entry, e), EX_INSTALL)
+        return result
+
+    refused_before, _ = _sys.origin_refusals()
+    stderr, sys.stderr = sys.stderr, io.StringIO()
+    site.addpackage = checked_addpackage
+    try:
+        site.main()
+    except ImportError:   # a .pth file that breaks the rule: site lets that through
+        if _sys.origin_refusals()[0] == refused_before:
+            raise
+    finally:
+        site.addpackage = addpackage
+        held, sys.stderr = sys.stderr.getvalue(), stderr
+    refused, last = _sys.origin_refusals()
+    if refused != refused_before:
+        fail(path, "site-packages: %s" % last, EX_INSTALL)
+    if held:
+        stderr.write(held)
+        stderr.flush()
+
+
 def check_library_modules(path, library, _sys):
     """Every ppy_py module loaded so far (site code may import ppy_py.hardening) is the copy
     in LIBDIR/python, and _ppy_sys is still the one this boot checked. A consistency check
@@ -157,10 +307,13 @@ def start(path):
     """Everything before the script's first line. Returns its code and __main__ module,
     or None after printing the script's SyntaxError as Python would."""
     library = sys.path[0]   # LIBDIR/python, which ppy put first
-    _sys = drop_start_up_state(path, library)
+    _sys = load_sys(path, library)
+    loaders = sys.modules["_frozen_importlib_external"]
+    relaunched = drop_start_up_state(path, _sys) == 0
+    code_origin(path, _sys, loaders)
     # Before any site-packages code: the guard, then the checked bytes.
     forbid_exec(path, sys.argv[3])
-    source = read_script(path, 3, _sys)
+    source = reread_script(path) if relaunched else read_script(path, 3, _sys)
     try:
         # As compile(source, path, "exec", dont_inherit=True), without the ~1 ms the
         # builtin spends building every AST node type first (see sysmodule.c).
@@ -172,17 +325,17 @@ def start(path):
         return None
     # Only now, with no capability inheritable, ambient or effective, run what `python`
     # without -S would have run at start-up: site-packages, their .pth files, sitecustomize.
-    import site
-
-    site.main()
-    # A .pth file may put its own directory first (setuptools' old easy-install.pth does):
-    # ppy's library goes back in front, so the script's `import ppy_py` gets the checked
-    # copy that matches the _ppy_sys already loaded. What site code has already imported
-    # stays imported: it must have come from the library too.
-    if sys.path[0] != library:
-        sys.path[:] = [library] + [p for p in sys.path if p != library]
+    run_site(path, _sys)
+    # As `python script.py`: the script's directory first (ppy started the interpreter in
+    # it, and checked it and every directory above). Then ppy's library, so that the
+    # script's `import ppy_py` gets the checked copy that matches the _ppy_sys already
+    # loaded (a .pth file may have put its own directory first, as setuptools' old
+    # easy-install.pth does). What site code has already imported stays imported: it
+    # must have come from the library too.
+    here = os.path.dirname(path)
+    sys.path[:] = [here, library] + [p for p in sys.path if p not in (here, library)]
     check_library_modules(path, library, _sys)
-    if sys.argv[2] == "1":
+    if sys.argv[2] == "1" and not relaunched:
         raise_effective(path, _sys)
     import builtins
 
