@@ -50,7 +50,7 @@ all: wrapper/ppy ext
 wrapper/build.conf: FORCE
 	@echo '$(CONF)' | cmp -s - $@ || echo '$(CONF)' > $@
 
-wrapper/ppy: wrapper/ppy.c wrapper/build.conf
+wrapper/ppy: wrapper/ppy.c ppy_py/_build/origin.h wrapper/build.conf
 	$(CC) $(CFLAGS) $(HARDEN) $(CONF) -o $@ wrapper/ppy.c $(LDFLAGS) $(LDHARDEN) -lcap-ng
 
 ext: $(EXT_STAMP) $(SYS_EXT)
@@ -62,7 +62,7 @@ $(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h ppy_py/_build/c
 
 # capget/capset/prctl on CPython's stable ABI (one .abi3.so for every CPython >= 3.8):
 # the hot path of raised() and ppy's boot, which must not pay for cffi (see sysmodule.c).
-$(SYS_EXT): ppy_py/_build/sysmodule.c ppy_py/_build/rawcaps.h
+$(SYS_EXT): ppy_py/_build/sysmodule.c ppy_py/_build/rawcaps.h ppy_py/_build/origin.h
 	$(CC) $(CFLAGS) -Wall -Wextra -Werror -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIC \
 		-shared -I$(PYINC) -Ippy_py/_build -o $@ ppy_py/_build/sysmodule.c \
 		-Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
@@ -101,7 +101,7 @@ uninstall:
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux iproute2 attr acl man-db procps \
+		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux iproute2 attr acl bindfs fuse3 man-db procps \
 		python3 python3-dev python3-cffi python3-cffi-backend python3-venv python3-pip
 
 $(TEST_VENV)/bin/pytest:

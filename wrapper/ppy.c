@@ -60,6 +60,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "../ppy_py/_build/origin.h"   /* where code may come from; shared with the boot */
+
 #ifndef PPY_PYTHON
 #error "build with -DPPY_PYTHON=\"/usr/bin/python3\" (see Makefile)"
 #endif
@@ -93,8 +95,8 @@ enum {
 #define PPY_MAX_SCRIPT (64L << 20)   /* largest script ppy copies (bytes) */
 #define PPY_STACK_LIMIT (8L << 20)   /* RLIMIT_STACK soft limit given to the script */
 #define PPY_SCRIPT_FD 3              /* where the interpreter finds the sealed script */
+#define PPY_INTERP_FD 4              /* the checked interpreter, exec'd by descriptor */
 #define PPY_MAX_INTERPRETERS 64      /* interpreter lines in PPY_CONF */
-#define PPY_MAX_TREE 200000          /* files checked under one root-only tree */
 #define PPY_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define XATTR_CAPS "security.capability"
 #ifndef AT_EXECVE_CHECK
@@ -528,68 +530,159 @@ static int open_parent(const char *abs, uid_t owner, int status, const char *wha
 	return dir;
 }
 
-static int is_root_only(const struct stat *st)
+/* Owned by root (or by OWNER, when not 0) and writable by neither group nor others (with an
+   ACL, the group bits are its mask, which bounds every named user and group). */
+static int is_trusted(const struct stat *st, uid_t owner)
 {
-	return st->st_uid == 0 && !(st->st_mode & (S_IWGRP | S_IWOTH));
+	return (st->st_uid == 0 || st->st_uid == owner) && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
-/* A regular file that, with every directory above it, is root's alone. */
-static int root_only_file(const char *real)
+static int is_root_only(const struct stat *st)
 {
-	char copy[PATH_MAX];
-	const char *last;
-	struct stat st;
-	int dir = open_parent(real, 0, PPY_EX_INSTALL, "symlink target", copy, sizeof copy, &last);
-	int ok = fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-		 is_root_only(&st);
-
-	close(dir);
-	return ok;
+	return is_trusted(st, 0);
 }
 
 /*
- * Every file and directory under DIR (an open directory, at WHERE below the tree ROOT)
- * is root's and writable only by root. A symlink must resolve inside ROOT, or to a
- * root-only file (a virtualenv's bin/python -> /usr/bin/python3).
+ * PATH obeys the one rule for where code may come from (origin.h, shared with the boot):
+ * it, every directory above it and every symlink on the way, hop by hop, can have been
+ * written only by root or OWNER. WANT_DIR: PATH is a directory. Dies with 86 otherwise.
  */
-static void check_tree(int dir, const char *root, const char *where, int depth)
+static void origin_or_die(struct ppy_origin *o, const char *path, int want_dir, uid_t owner,
+			  const char *what)
 {
-	static long seen;
+	char shown[PATH_MAX * 4 + 1];
+	int rc;
+
+	o->owner = owner;
+	rc = ppy_origin_walk(o, path, want_dir);
+	escape(path, shown, sizeof shown);
+	if (rc == PPY_ORIGIN_UNTRUSTED)
+		die(PPY_EX_INSTALL, "%s %s is unsafe: %s; only root%s may be able to write it or "
+		    "anything on the way to it", what, shown, o->why,
+		    owner ? " or the script's owner" : "");
+	if (rc != 0) {
+		errno = rc;
+		die_errno(PPY_EX_INSTALL, "%s %s", what, shown);
+	}
+}
+
+/* What `ppy --check` found that the launch itself does not refuse: files that would be
+   refused if the script imported them. Printed after the verdict, as warnings. */
+static struct {
+	char *line[16];
+	size_t n, more;
+} warnings;
+
+__attribute__((format(printf, 1, 2)))
+static void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (warnings.n == sizeof warnings.line / sizeof warnings.line[0]) {
+		warnings.more++;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&warnings.line[warnings.n], fmt, ap) < 0)
+		die(PPY_EX_SYSCALL, "out of memory");
+	va_end(ap);
+	warnings.n++;
+}
+
+static int is_code_file(const char *name)
+{
+	static const char *const suffixes[] = { ".py", ".pyc", ".so", ".pth", ".zip", ".egg", NULL };
+	size_t n = strlen(name);
+
+	for (const char *const *s = suffixes; *s; s++)
+		if (n > strlen(*s) && strcmp(name + n - strlen(*s), *s) == 0)
+			return 1;
+	return 0;
+}
+
+static void check_pth(const char *file, uid_t owner);
+
+/*
+ * Every file and directory under DIR (an open directory, at WHERE below the tree ROOT)
+ * obeys the rule for OWNER (0: root's alone). A symlink must resolve inside ROOT, or to
+ * something that obeys the rule, walked hop by hop. STRICT: anything else refuses the
+ * launch (86); otherwise (what `ppy --check` reads of a virtualenv or of the script's
+ * directory, checked again where each module is loaded) a code file, or a directory
+ * above one, that breaks the rule is a warning, and .pth files are followed.
+ */
+static void check_tree(int dir, const char *root, const char *where, int depth, uid_t owner,
+		       int strict, int bad_above)
+{
 	DIR *d = fdopendir(dir);
 	struct dirent *e;
 	struct stat st;
 	size_t rootlen = strlen(root);
 
+	if (!d && !strict) {
+		char shown[PATH_MAX * 4 + 1];
+		escape(where, shown, sizeof shown);
+		warn("cannot read %s as the caller: not checked (%s)", shown, strerror(errno));
+		close(dir);
+		return;
+	}
 	if (!d)
 		die_errno(PPY_EX_INSTALL, "cannot read %s", where);
 	while ((errno = 0, e = readdir(d))) {
-		char sub[PATH_MAX];
+		char sub[PATH_MAX], shown[PATH_MAX * 4 + 1];
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (++seen > PPY_MAX_TREE)
-			die(PPY_EX_INSTALL, "more than %d files to check under %s", PPY_MAX_TREE, root);
 		if (snprintf(sub, sizeof sub, "%s/%s", where, e->d_name) >= (int)sizeof sub)
 			die(PPY_EX_INSTALL, "path too long under %s", where);
+		escape(sub, shown, sizeof shown);
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			die_errno(PPY_EX_INSTALL, "cannot stat %s", sub);
+			die_errno(PPY_EX_INSTALL, "cannot stat %s", shown);
 		if (S_ISLNK(st.st_mode)) {
 			char *real = realpath(sub, NULL);
 			int inside = real && strncmp(real, root, rootlen) == 0 &&
 				     (real[rootlen] == '/' || real[rootlen] == '\0');
-			if (!real || !(inside || root_only_file(real)))
+			struct ppy_origin o;
+			struct stat target;
+			o.owner = owner;
+			if (!inside && real && stat(real, &target) == 0 &&
+			    ppy_origin_walk(&o, sub, S_ISDIR(target.st_mode)) == 0)
+				inside = 1;
+			if (!inside && strict)
 				die(PPY_EX_INSTALL, "installation is unsafe: symlink %s leads outside "
-				    "%s, to something not root's alone", sub, root);
+				    "%s, to something not root's alone", shown, root);
+			if (!inside && (is_code_file(e->d_name) || (real && stat(real, &target) == 0 &&
+								     S_ISDIR(target.st_mode))))
+				warn("symlink %s leads outside %s, to something anyone but root or "
+				     "the owner could change", shown, root);
 			free(real);
 			continue;
 		}
-		if (!is_root_only(&st) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		if (strict && (!is_trusted(&st, owner) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))))
 			die(PPY_EX_INSTALL, "installation is unsafe: %s must be a file or directory "
-			    "owned by root and writable only by root", sub);
+			    "owned by root and writable only by root", shown);
+		if (!strict && S_ISREG(st.st_mode) && is_code_file(e->d_name)) {
+			if (!is_trusted(&st, owner))
+				warn("%s would be refused if imported: it is %s", shown,
+				     st.st_uid != 0 && st.st_uid != owner ? "owned by another user"
+									 : "writable by group or others");
+			else if (bad_above)
+				warn("%s would be refused if imported: a directory above it is "
+				     "not root's or the owner's alone", shown);
+			if (depth >= 1 && strlen(e->d_name) > 4 &&
+			    strcmp(e->d_name + strlen(e->d_name) - 4, ".pth") == 0 &&
+			    strcmp(where + strlen(where) - strlen("site-packages"), "site-packages") == 0)
+				check_pth(sub, owner);
+		}
 		if (S_ISDIR(st.st_mode)) {
-			int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 || depth >= 16)
-				die(PPY_EX_INSTALL, "installation is unsafe: cannot check %s", sub);
-			check_tree(fd, root, sub, depth + 1);
+			int fd = depth >= 24 ? -1 : openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
+								      O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 && !strict) {
+				warn("cannot read %s as the caller: not checked", shown);
+				continue;
+			}
+			if (fd < 0)
+				die(PPY_EX_INSTALL, "installation is unsafe: cannot check %s", shown);
+			check_tree(fd, root, sub, depth + 1, owner, strict,
+				   bad_above || !is_trusted(&st, owner));
 		}
 	}
 	if (errno)
@@ -597,42 +690,72 @@ static void check_tree(int dir, const char *root, const char *where, int depth)
 	closedir(d);
 }
 
-/* PATH is a directory that, with everything under and above it, is root's alone. */
-static void check_root_tree(const char *path, const char *what)
+/* PATH is a directory that, with everything under and above it, obeys the rule for OWNER
+   (0: root's alone); STRICT as check_tree. */
+static void check_trusted_tree(const char *path, const char *what, uid_t owner, int strict)
 {
-	char copy[PATH_MAX];
-	const char *last;
-	struct stat st;
-	int dir = open_parent(path, 0, PPY_EX_INSTALL, what, copy, sizeof copy, &last);
-	int fd = openat(dir, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct ppy_origin o;
+	int fd;
 
-	if (fd < 0 || fstat(fd, &st) != 0)
+	origin_or_die(&o, path, 1, owner, what);
+	fd = open(o.real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		die_errno(PPY_EX_INSTALL, "%s %s", what, path);
-	if (!is_root_only(&st))
-		die(PPY_EX_INSTALL, "installation is unsafe: %s must be owned and writable "
-		    "only by root", path);
-	check_tree(fd, path, path, 0);
-	close(dir);
+	check_tree(fd, o.real, o.real, 0, owner, strict, 0);
 }
 
-/* DIR and every directory above it are root's alone. */
-static void check_root_dir(const char *dir, const char *what)
+static void check_root_tree(const char *path, const char *what)
 {
-	char path[PATH_MAX + 2], copy[PATH_MAX + 2];
-	const char *last;
+	check_trusted_tree(path, what, 0, 1);
+}
 
-	if (snprintf(path, sizeof path, "%s/.", dir) >= (int)sizeof path)
-		die(PPY_EX_INSTALL, "%s path too long", what);
-	close(open_parent(path, 0, PPY_EX_INSTALL, what, copy, sizeof copy, &last));
+/*
+ * A .pth file in site-packages runs at every launch (the boot checks it there): it and
+ * every directory it adds must obey the rule (`ppy --check` refuses, 86, as the launch
+ * would), and what is under those directories is read as check_tree reads a virtualenv.
+ */
+static void check_pth(const char *file, uid_t owner)
+{
+	char text[65536], sitedir[PATH_MAX], added[PATH_MAX * 2], *line, *save = NULL, *slash;
+	struct ppy_origin o;
+	ssize_t n;
+	int fd;
+
+	origin_or_die(&o, file, 0, owner, ".pth file");
+	if ((fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (n = read(fd, text, sizeof text - 1)) < 0)
+		die_errno(PPY_EX_INSTALL, ".pth file %s", file);
+	close(fd);
+	text[n] = '\0';
+	snprintf(sitedir, sizeof sitedir, "%s", file);
+	if ((slash = strrchr(sitedir, '/')))
+		*slash = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+		struct stat st;
+		while (len && strchr(" \t\r", line[len - 1]))
+			line[--len] = '\0';
+		if (!len || line[0] == '#' || strncmp(line, "import ", 7) == 0 ||
+		    strncmp(line, "import\t", 7) == 0)
+			continue;
+		if ((line[0] == '/' ? (size_t)snprintf(added, sizeof added, "%s", line)
+				    : (size_t)snprintf(added, sizeof added, "%s/%s", sitedir, line))
+			    >= sizeof added || stat(added, &st) != 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;   /* site adds only directories that exist */
+		check_trusted_tree(added, "directory added by a .pth file:", owner, 0);
+	}
 }
 
 /*
  * A virtualenv's Python reads its standard library from the base installation that
- * pyvenv.cfg's "home" names (home/../lib): those directories must be root's alone too.
+ * pyvenv.cfg's "home" names (home/../lib): those directories must obey the rule too.
  */
-static void check_venv_home(const char *cfg)
+static void check_venv_home(const char *cfg, uid_t owner)
 {
 	char text[4096], home[PATH_MAX], *line, *save = NULL;
+	struct ppy_origin o;
+	struct stat st;
 	ssize_t n;
 	int fd = open(cfg, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
@@ -643,10 +766,11 @@ static void check_venv_home(const char *cfg)
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (sscanf(line, " home = %4095s", home) == 1 && home[0] == '/') {
 			char *slash;
-			check_root_dir(home, "virtualenv home");
+			origin_or_die(&o, home, 1, owner, "virtualenv home");
 			if ((slash = strrchr(home, '/')) && slash != home) {
 				strcpy(slash, "/lib");
-				check_root_dir(home, "virtualenv home library");
+				if (lstat(home, &st) == 0)
+					origin_or_die(&o, home, 1, owner, "virtualenv home library");
 			}
 			return;
 		}
@@ -654,51 +778,54 @@ static void check_venv_home(const char *cfg)
 }
 
 /*
- * The interpreter runs with the script's capabilities before any script code: it, the
- * file a symlink to it reaches, every directory above both, and for a virtualenv
- * (PATH/../../pyvenv.cfg) the whole environment, must be root's alone.
- * PATH itself is what gets exec'd, so that Python finds its virtualenv.
+ * The interpreter runs with the script's capabilities before any script code: it, every
+ * directory above it and every symlink on the way to it, hop by hop, must have been
+ * written by root or the script's OWNER only; so must a virtualenv's pyvenv.cfg (which
+ * Python looks for beside the interpreter, then one directory up) and the base
+ * installation its "home" names. Returns a descriptor on the file that was checked: ppy
+ * execs that descriptor, so no one can switch a link on the way between check and exec.
+ * (Modules are checked where they are loaded, by the boot; WHOLE, for `ppy --check`,
+ * also reads the whole virtualenv and what its .pth files add.)
  */
-static void check_interpreter(const char *path)
+static int check_interpreter(const char *path, uid_t owner, int whole)
 {
-	char copy[PATH_MAX], venv[PATH_MAX], *real;
-	const char *last;
+	char dir[PATH_MAX], cfg[PATH_MAX + 16], shown[PATH_MAX * 4 + 1];
+	struct ppy_origin o;
 	struct stat st;
-	int dir = open_parent(path, 0, PPY_EX_INSTALL, "interpreter", copy, sizeof copy, &last);
+	int fd;
 
-	if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		die_errno(PPY_EX_INSTALL, "interpreter %s", path);
-	close(dir);
-	if (S_ISLNK(st.st_mode)) {
-		if (!(real = realpath(path, NULL)))
-			die_errno(PPY_EX_INSTALL, "interpreter %s", path);
-		dir = open_parent(real, 0, PPY_EX_INSTALL, "interpreter", copy, sizeof copy, &last);
-		if (fstatat(dir, last, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			die_errno(PPY_EX_INSTALL, "interpreter %s", real);
-		close(dir);
-		free(real);
-	}
-	if (!S_ISREG(st.st_mode) || !is_root_only(&st) || !(st.st_mode & S_IXOTH))
-		die(PPY_EX_INSTALL, "interpreter %s must be a root-owned executable file, "
-		    "writable only by root", path);
+	escape(path, shown, sizeof shown);
+	origin_or_die(&o, path, 0, owner, "interpreter");
+	if (!(o.st.st_mode & S_IXOTH))
+		die(PPY_EX_INSTALL, "interpreter %s must be executable by everyone (mode %04o)",
+		    shown, (unsigned)(o.st.st_mode & 07777));
+	fd = open(o.real, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		die_errno(PPY_EX_INSTALL, "interpreter %s", shown);
+	if (st.st_dev != o.st.st_dev || st.st_ino != o.st.st_ino)
+		die(PPY_EX_INSTALL, "interpreter %s changed while ppy checked it", shown);
 
-	/* A virtualenv: bin/python with pyvenv.cfg one level above bin/. */
-	snprintf(venv, sizeof venv, "%s", path);
+	/* A virtualenv: pyvenv.cfg beside the interpreter (as given), or one level up. */
+	snprintf(dir, sizeof dir, "%s", path);
 	for (int up = 0; up < 2; up++) {
-		char *slash = strrchr(venv, '/');
-		if (!slash || slash == venv)
-			return;
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
 		*slash = '\0';
+		snprintf(cfg, sizeof cfg, "%s/pyvenv.cfg", dir);
+		if (lstat(cfg, &st) != 0) {
+			/* Only "no such file" means "not here"; anything else is unknown. */
+			if (errno != ENOENT)
+				die_errno(PPY_EX_INSTALL, "cannot tell whether %s is a virtualenv", dir);
+			continue;
+		}
+		origin_or_die(&o, cfg, 0, owner, "virtualenv configuration");
+		check_venv_home(o.real, owner);
+		if (whole)
+			check_trusted_tree(dir, "virtualenv", owner, 0);
+		break;
 	}
-	if (snprintf(copy, sizeof copy, "%s/pyvenv.cfg", venv) >= (int)sizeof copy)
-		die(PPY_EX_INSTALL, "interpreter path %s is too long", path);
-	if (fstatat(AT_FDCWD, copy, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		check_root_tree(venv, "virtualenv");
-		check_venv_home(copy);
-	} else if (errno != ENOENT) {
-		/* Only "no such file" means "not a virtualenv"; anything else is unknown. */
-		die_errno(PPY_EX_INSTALL, "cannot tell whether %s is a virtualenv", venv);
-	}
+	return fd;
 }
 
 /*
@@ -870,6 +997,7 @@ struct script {
 	ssize_t xattr_len;
 	uint64_t caps;       /* fP | fI */
 	int effective;       /* the file's effective bit */
+	int dirfd;           /* O_PATH, its directory: the script starts there */
 };
 
 static void read_xattr(struct script *s)
@@ -1010,7 +1138,7 @@ static void check_script(const char *arg, struct script *s)
 	if (fstatat(dir, last, &here, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    here.st_dev != s->st.st_dev || here.st_ino != s->st.st_ino)
 		die(PPY_EX_CHANGED, "the script was moved or replaced while ppy checked it");
-	close(dir);
+	s->dirfd = dir;
 
 	read_xattr(s);
 	parse_xattr(s);
@@ -1178,6 +1306,78 @@ static void verify_owner(uid_t uid, gid_t gid, uint64_t caps)
 	apply_limits();
 }
 
+/* Capabilities that read or write any file or change the system: a script holding one
+   must not take what it acts on from just anyone (`ppy --check` warns). */
+#define SYSTEM_CAPS (BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_DAC_READ_SEARCH) | \
+	BIT(CAP_FOWNER) | BIT(CAP_FSETID) | BIT(CAP_KILL) | BIT(CAP_SETGID) | BIT(CAP_SETUID) | \
+	BIT(CAP_SETPCAP) | BIT(CAP_LINUX_IMMUTABLE) | BIT(CAP_NET_ADMIN) | BIT(CAP_IPC_OWNER) | \
+	BIT(CAP_SYS_MODULE) | BIT(CAP_SYS_RAWIO) | BIT(CAP_SYS_CHROOT) | BIT(CAP_SYS_PTRACE) | \
+	BIT(CAP_SYS_PACCT) | BIT(CAP_SYS_ADMIN) | BIT(CAP_SYS_BOOT) | BIT(CAP_SYS_NICE) | \
+	BIT(CAP_SYS_RESOURCE) | BIT(CAP_SYS_TIME) | BIT(CAP_MKNOD) | BIT(CAP_AUDIT_CONTROL) | \
+	BIT(CAP_SETFCAP) | BIT(CAP_MAC_OVERRIDE) | BIT(CAP_MAC_ADMIN) | BIT(CAP_SYSLOG) | \
+	BIT(39) /* bpf */ | BIT(40) /* checkpoint_restore */)
+
+/* The name of group GID from /etc/group itself (no NSS modules), or NULL. */
+static const char *group_name(gid_t gid, char *buf, size_t size)
+{
+	FILE *f = fopen("/etc/group", "re");
+	struct group *gr;
+	const char *found = NULL;
+
+	while (f && (gr = fgetgrent(f)))
+		if (gr->gr_gid == gid) {
+			snprintf(buf, size, "%s", gr->gr_name);
+			found = buf;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Who may start the script, from its mode and its directories' (a caller must search
+ * every directory above it, and read and execute it): "any local user", "members of
+ * group G", or only its owner; an ACL can name more. Returns 1 for "any local user".
+ */
+static int who_may_start(const struct script *s, char *buf, size_t size)
+{
+	char dir[PATH_MAX], name[128], shown[4 * sizeof name + 1], *slash;
+	struct stat st;
+	int others = (s->st.st_mode & (S_IROTH | S_IXOTH)) == (S_IROTH | S_IXOTH);
+	int group = (s->st.st_mode & (S_IRGRP | S_IXGRP)) == (S_IRGRP | S_IXGRP);
+	int acl = fgetxattr(s->fd, "system.posix_acl_access", NULL, 0) > 0;
+
+	snprintf(dir, sizeof dir, "%s", s->path);
+	while ((slash = strrchr(dir, '/'))) {
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if (lstat(dir, &st) != 0) {
+			others = group = 0;
+			break;
+		}
+		if (!(st.st_mode & S_IXOTH)) {
+			others = 0;
+			if (!(st.st_mode & S_IXGRP) || st.st_gid != s->st.st_gid)
+				group = 0;
+		}
+		if (slash == dir)
+			break;
+	}
+	if (others)
+		snprintf(buf, size, "any local user");
+	else if (group) {
+		const char *g = group_name(s->st.st_gid, name, sizeof name);
+		escape(g ? g : "?", shown, sizeof shown);
+		snprintf(buf, size, "its owner and the members of group %s (gid %u)", shown,
+			 (unsigned)s->st.st_gid);
+	} else
+		snprintf(buf, size, "its owner only");
+	if (acl && !others)
+		snprintf(buf + strlen(buf), size - strlen(buf), ", and the users and groups its ACL "
+			 "names");
+	return others;
+}
+
 /* ppy's own file has the capabilities it needs, but the kernel did not grant them. */
 static int own_caps_withheld(void)
 {
@@ -1213,7 +1413,7 @@ int main(int argc, char **argv, char **envp)
 	struct script s;
 	uint64_t eff, perm, inh, grant;
 	size_t nenv;
-	int check = 0, first = 1, mfd;
+	int check = 0, first = 1, mfd, ifd;
 	static struct conf conf;
 	char *pydir;
 	const char *python, *hint = NULL;
@@ -1293,22 +1493,42 @@ int main(int argc, char **argv, char **envp)
 	caps_text(s.caps, caps_buf, sizeof caps_buf);
 
 	if (check) {
-		static char shown[PATH_MAX * 4 + 1];
+		static char shown[PATH_MAX * 4 + 1], pyshown[PATH_MAX * 4 + 1], who[1024];
+		char here[PATH_MAX], *slash;
+		int anyone;
 		python = select_interpreter(s.fd, &conf, hint);
-		check_interpreter(python);
+		close(check_interpreter(python, s.st.st_uid, 1));
 		check_library();
+		/* The modules beside the script, checked at launch only as they are imported. */
+		snprintf(here, sizeof here, "%s", s.path);
+		if ((slash = strrchr(here, '/')))
+			*(slash == here ? slash + 1 : slash) = '\0';
+		check_trusted_tree(here, "script directory", s.st.st_uid, 0);
 		escape(s.path, shown, sizeof shown);
+		escape(python, pyshown, sizeof pyshown);
 		printf("ppy: %s: would run %s under %s as uid %u gid %u, no groups, with %s %s\n",
-		       script_shown, shown, python, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid,
+		       script_shown, shown, pyshown, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid,
 		       caps_buf, s.effective ? "permitted and effective from the start"
 					     : "permitted, raised when needed (ppy_py.raised)");
+		anyone = who_may_start(&s, who, sizeof who);
+		printf("ppy: %s: may be started by %s\n", script_shown, who);
+		if (anyone && (s.caps & SYSTEM_CAPS))
+			printf("ppy: %s: warning: any local user may start it, and %s reads or writes "
+			       "files or changes the system: limit who may start it (chmod 0750 and a "
+			       "group of callers) and take what it acts on from a file only root or "
+			       "its owner can write, not from its arguments\n", script_shown,
+			       caps_text(s.caps & SYSTEM_CAPS, caps_buf, sizeof caps_buf));
+		for (size_t w = 0; w < warnings.n; w++)
+			printf("ppy: %s: warning: %s\n", script_shown, warnings.line[w]);
+		if (warnings.more)
+			printf("ppy: %s: warning: and %zu more like these\n", script_shown, warnings.more);
 		return 0;
 	}
 
 	/* Bind: from here on only the sealed copy of what was checked is used. */
 	mfd = snapshot(&s);
 	python = select_interpreter(mfd, &conf, hint);
-	check_interpreter(python);
+	ifd = check_interpreter(python, s.st.st_uid, 0);
 	pydir = check_library();
 	owner_env(s.st.st_uid, env, &nenv);
 	env[nenv++] = "PATH=" PPY_PATH;
@@ -1327,17 +1547,27 @@ int main(int argc, char **argv, char **envp)
 	become_owner(s.st.st_uid, s.st.st_gid, s.caps);
 	verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
 
-	/* The sealed copy is the only descriptor besides 0-2 that the interpreter gets. */
+	/* The script starts in its own directory, never the caller's (which frameworks put
+	   on sys.path, and which tools like http.server serve). */
+	if (fchdir(s.dirfd) != 0)
+		die_errno(PPY_EX_SYSCALL, "cannot enter the script's directory");
+
+	/* The sealed copy is the only descriptor besides 0-2 that the interpreter gets; the
+	   interpreter's own (close-on-exec) is what execveat runs. */
 	closelog();
 	logging = 0;
 	close(s.fd);
+	if ((ifd = fcntl(ifd, F_DUPFD_CLOEXEC, PPY_INTERP_FD + 1)) < 0)
+		die_errno(PPY_EX_SYSCALL, "fcntl(F_DUPFD_CLOEXEC)");
 	if (mfd == PPY_SCRIPT_FD) {
 		if (fcntl(mfd, F_SETFD, 0) != 0)
 			die_errno(PPY_EX_SYSCALL, "fcntl");
 	} else if (dup2(mfd, PPY_SCRIPT_FD) != PPY_SCRIPT_FD) {
 		die_errno(PPY_EX_SYSCALL, "dup2");
 	}
-	if (syscall(SYS_close_range, PPY_SCRIPT_FD + 1U, ~0U, 0) != 0)
+	if (dup3(ifd, PPY_INTERP_FD, O_CLOEXEC) != PPY_INTERP_FD)
+		die_errno(PPY_EX_SYSCALL, "dup3");
+	if (syscall(SYS_close_range, PPY_INTERP_FD + 1U, ~0U, 0) != 0)
 		die_errno(PPY_EX_SYSCALL, "close_range");
 
 	{
@@ -1361,8 +1591,11 @@ int main(int argc, char **argv, char **envp)
 		for (int a = first + 1; a < argc; a++)
 			args[i++] = argv[a];
 		args[i] = NULL;
-		execve(python, args, env);
+		/* argv[0] stays the path as configured: a virtualenv's Python finds its
+		   pyvenv.cfg from it. */
+		syscall(SYS_execveat, PPY_INTERP_FD, "", args, env, AT_EMPTY_PATH);
 		die_errno(PPY_EX_SYSCALL, "cannot start %s%s", python,
-			  errno == EAGAIN ? " (the owner is at its RLIMIT_NPROC process limit)" : "");
+			  errno == EAGAIN ? " (the owner is at its RLIMIT_NPROC process limit)" :
+			  errno == ENOENT ? " (a #! script cannot be run as the interpreter)" : "");
 	}
 }

@@ -15,7 +15,7 @@
  *                                S PID                    the library was loaded
  *                                C LABEL INDEX DETAIL     a call (INDEX counts from 1)
  *                                F LABEL INDEX ERRNO      the call made to fail
- *                                E PATH                   execve was called for real
+ *                                E PATH                   execve (or ppy's execveat) was called for real
  *   PPYFAULT_FN=LABEL          the call to fail ...
  *   PPYFAULT_NTH=N             ... its Nth call (default 1) ...
  *   PPYFAULT_ERRNO=E           ... with errno E (a number; default EIO)
@@ -284,6 +284,27 @@ int fstatfs(int fd, struct statfs *st)
 	WRAP("fstatfs", NULL, -1, real_fstatfs(fd, st));
 }
 
+REAL(statfs);
+int statfs(const char *path, struct statfs *buf)
+{
+	RESOLVE(statfs);
+	WRAP("statfs", path, -1, real_statfs(path, buf));
+}
+
+REAL(fchdir);
+int fchdir(int fd)
+{
+	RESOLVE(fchdir);
+	WRAP("fchdir", NULL, -1, real_fchdir(fd));
+}
+
+REAL(dup3);
+int dup3(int old, int new, int flags)
+{
+	RESOLVE(dup3);
+	WRAP("dup3", NULL, -1, real_dup3(old, new, flags));
+}
+
 REAL(fstatvfs);
 int fstatvfs(int fd, struct statvfs *st)
 {
@@ -411,6 +432,14 @@ long syscall(long nr, ...)
 	RESOLVE(syscall);
 	char detail[24];
 	snprintf(detail, sizeof detail, "%ld", nr);
+	/* ppy starts the interpreter with execveat(fd, "", ..., AT_EMPTY_PATH): the exec. */
+	if (nr == SYS_execveat && !(a[4] & 0x10000 /* AT_EXECVE_CHECK */)) {
+		snprintf(detail, sizeof detail, "fd %ld", a[0]);
+		if (fault("execve", detail))
+			return -1;
+		logf_("E fd %ld\n", a[0]);
+		return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
 	WRAP(syscall_name(nr), detail, -1L, real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]));
 }
 

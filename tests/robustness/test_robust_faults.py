@@ -68,7 +68,7 @@ KNOWN_BUGS = {
 
 # Fail-open points this sweep found and the launcher has since fixed: each must refuse.
 REGRESSIONS = {
-    ("fstatat", "/pyvenv.cfg"): "check_interpreter() took any fstatat error on "
+    ("lstat", "/pyvenv.cfg"): "check_interpreter() took any fstatat (now lstat) error on "
     "INTERPRETER/../../pyvenv.cfg for 'not a virtualenv' and skipped the root-only check "
     "of the environment; only ENOENT means that (fixed in 4a71bf4)",
 }
