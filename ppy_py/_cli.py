@@ -128,16 +128,22 @@ def never_reasons(st: os.stat_result, fc: "object | None", error: "str | None") 
 
 
 def audit_line(path: str, st: os.stat_result, caps: str, status: int, verdict: str,
-               never: "list[str]") -> str:
-    """One tab-separated line: PATH, then key=value fields, ``verdict`` last but ``never``."""
+               never: "list[str]", who: str = "", warnings: "list[str] | None" = None) -> str:
+    """One tab-separated line: PATH, then key=value fields: owner, mode, caps, status,
+    ``who`` (who may start it, when ppy would run it), ``verdict``, then ``warning`` and
+    ``never`` when there are any."""
     fields = [
         path,
         "owner=%s:%s" % (id_words("uid", st.st_uid), id_words("gid", st.st_gid)),
         "mode=%04o" % stat.S_IMODE(st.st_mode),
         "caps=%s" % caps,
         "status=%d" % status,
-        "verdict=%s" % verdict,
     ]
+    if who:
+        fields.append("who=%s" % who)
+    fields.append("verdict=%s" % verdict)
+    if warnings:
+        fields.append("warning=%s" % " | ".join(warnings))
     if never:
         fields.append("never=%s" % ",".join(never))
     return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields)
@@ -231,8 +237,9 @@ def cmd_setcap(args: argparse.Namespace) -> int:
     return status
 
 
-def _check(ppy: str, path: str) -> "tuple[int, str]":
-    """``PPY --check PATH`` as the current user: (status, its one line)."""
+def _check(ppy: str, path: str) -> "tuple[int, str, str, list[str]]":
+    """``PPY --check PATH`` as the current user: (status, its verdict line, who may start
+    the script, its warnings)."""
     import subprocess
 
     try:
@@ -241,7 +248,17 @@ def _check(ppy: str, path: str) -> "tuple[int, str]":
     except (OSError, subprocess.SubprocessError) as exc:
         raise CliError("audit: cannot run %s --check: %s" % (ppy, exc))
     lines = (proc.stdout + proc.stderr).splitlines()
-    return proc.returncode, (lines[0] if len(lines) == 1 else " | ".join(lines) or "(no output)")
+    who, warnings, rest = "", [], []
+    for line in lines:
+        _, sep, tail = line.partition(": may be started by ")
+        if proc.returncode == 0 and sep and not who:
+            who = tail
+        elif proc.returncode == 0 and ": warning: " in line:
+            warnings.append(line.split(": warning: ", 1)[1])
+        else:
+            rest.append(line)
+    return (proc.returncode, (rest[0] if len(rest) == 1 else " | ".join(rest) or "(no output)"),
+            who, warnings)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -257,7 +274,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if not os.path.isdir(args.dir):
         raise CliError("audit: %s: not a directory" % args.dir)
     status = 0
-    counts = {"files": 0, "run": 0, "refused": 0, "never": 0}
+    counts = {"files": 0, "run": 0, "refused": 0, "never": 0, "warned": 0}
 
     def walk_error(exc: OSError) -> None:
         nonlocal status
@@ -290,14 +307,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 error = str(exc)
                 caps = "invalid(%s)" % error
-            code, verdict = _check(ppy, path)
+            code, verdict, who, warnings = _check(ppy, path)
             never = never_reasons(st, fc, error)
             counts["files"] += 1
             counts["run" if code == 0 else "refused"] += 1
             counts["never"] += bool(never)
-            print(audit_line(path, st, caps, code, verdict, never), flush=True)
+            counts["warned"] += bool(warnings)
+            print(audit_line(path, st, caps, code, verdict, never, who, warnings), flush=True)
     print("# %(files)d capped files: %(run)d would run, %(refused)d refused, "
-          "%(never)d never honoured" % counts)
+          "%(never)d never honoured, %(warned)d with warnings" % counts)
     return status
 
 

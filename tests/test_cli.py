@@ -278,6 +278,10 @@ def test_audit_an_install():
         sub = os.path.join(inst.scripts, "sub")
         os.mkdir(sub, 0o755)
         nested = inst.script(caps="cap_net_raw=ep", directory=sub)
+        # Anyone may start it, and it reads any file: a warning.
+        reader = inst.script(caps="cap_dac_read_search=p", directory=sub)
+        # Only its group may start it: refused to this caller (root, with no capability).
+        grouped = inst.script(caps="cap_dac_read_search=p", directory=sub, mode=0o750)
         os.symlink(good, os.path.join(inst.scripts, "zz-link"))  # not followed
         os.symlink(sub, os.path.join(inst.scripts, "zz-dirlink"))  # nor this
         proc = run(["unshare", "-Ur", shutil.which("setcap"), "cap_net_raw=p", forged], uid=OWNER)
@@ -287,24 +291,30 @@ def test_audit_an_install():
         proc = cli("audit", inst.scripts, "--ppy", inst.ppy)
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.splitlines()
-        assert lines[-1] == "# 4 capped files: 2 would run, 2 refused, 2 never honoured"
+        assert lines[-1] == ("# 6 capped files: 3 would run, 3 refused, 2 never honoured, "
+                             "1 with warnings")
         rows = {}
         for line in lines[:-1]:
             path, *rest = line.split("\t")
             rows[path] = dict(f.split("=", 1) for f in rest)
-        assert sorted(rows) == sorted([good, root_owned, forged, nested])
+        assert sorted(rows) == sorted([good, root_owned, forged, nested, reader, grouped])
         for path in rows:  # the launcher's own answer, as this user
             check = subprocess.run([inst.ppy, "--check", path], capture_output=True, text=True)
             assert rows[path]["status"] == str(check.returncode)
-            assert rows[path]["verdict"] == (check.stdout + check.stderr).strip()
+            assert rows[path]["verdict"] == (check.stdout + check.stderr).splitlines()[0]
 
         g = rows[good]
         assert g["owner"] == "4242:4242" and g["mode"] == "0755"
         assert g["caps"] == "cap_net_bind_service=p" and g["status"] == "0"
         assert g["verdict"].startswith("ppy: %s: would run %s under " % (good, good))
         assert "as uid 4242 gid 4242, no groups, with cap_net_bind_service" in g["verdict"]
-        assert "never" not in g
+        assert "never" not in g and "warning" not in g
+        assert g["who"] == "any local user"
         assert rows[nested]["status"] == "0" and rows[nested]["caps"] == "cap_net_raw=ep"
+        assert rows[reader]["who"] == "any local user"
+        assert rows[reader]["warning"].startswith("any local user may start it, and "
+                                                  "cap_dac_read_search reads or writes files")
+        assert rows[grouped]["status"] == "66" and "who" not in rows[grouped]
 
         r = rows[root_owned]
         assert r["owner"] == "0(root):0(root)" and r["status"] == str(EX_FILE)

@@ -223,6 +223,29 @@ def test_check_reports_identity_and_caps_without_running(inst):
     assert "cap_net_bind_service" in proc.stdout
 
 
+def test_check_says_who_may_start_it_and_warns_about_system_capabilities(inst):
+    def check(path, gid=None):
+        proc = run([inst.ppy, "--check", path], gid=gid)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.splitlines()
+    d = os.path.join(inst.base, "who-dir")    # only these scripts: no warning about others
+    os.makedirs(d, 0o755, exist_ok=True)
+    path = inst.script(directory=d)
+    assert check(path)[1:] == ["ppy: %s: may be started by any local user" % path]
+    path = inst.script(caps="cap_dac_read_search,cap_net_bind_service=p", directory=d)
+    lines = check(path)
+    assert lines[1:] == [
+        "ppy: %s: may be started by any local user" % path,
+        "ppy: %s: warning: any local user may start it, and cap_dac_read_search reads or "
+        "writes files or changes the system: limit who may start it (chmod 0750 and a group of "
+        "callers) and take what it acts on from a file only root or its owner can write, not "
+        "from its arguments" % path]
+    # Limited to a group of callers (0750): a member may start it, no warning.
+    path = inst.script(caps="cap_dac_read_search=p", mode=0o750, directory=d)
+    assert check(path, gid=OWNER)[1:] == [
+        "ppy: %s: may be started by its owner and the members of group ? (gid %d)" % (path, OWNER)]
+
+
 def test_check_reports_the_failing_check_with_the_launch_status(inst):
     path = inst.script(caps=None)
     refused(run([inst.ppy, "--check", path]), EX_CAPS, path, "setcap")
@@ -641,16 +664,48 @@ def test_no_bytecode_is_written_even_with_dac_override(inst):
     assert "__pycache__" not in os.listdir(lib)
 
 
-def test_script_directory_is_not_on_sys_path(inst):
-    d = os.path.join(inst.base, "shadow-dir")
-    os.makedirs(d, 0o755, exist_ok=True)
-    os.chown(d, OWNER, OWNER)
-    with open(os.path.join(d, "json.py"), "w") as f:
-        f.write("print('SHADOW-RAN')\n")
-    proc = inst.launch(inst.script("import json\nprint(json.__file__)\n", directory=d))
+def test_modules_beside_the_script_import_as_under_python(inst):
+    # As `python script.py`: the script's directory comes first on sys.path, so a helper
+    # module beside it imports, and a module there named like a standard one shadows it
+    # (the owner's directory, checked with every directory above it).
+    d = os.path.join(inst.base, "app-dir")
+    os.makedirs(os.path.join(d, "pkg"), 0o755, exist_ok=True)
+    for sub in ("", "pkg"):
+        os.chown(os.path.join(d, sub), OWNER, OWNER)
+    files = {"helper.py": "WHO = 'helper beside the script'\n",
+             "pkg/__init__.py": "", "pkg/mod.py": "WHO = 'a package beside the script'\n",
+             "json.py": "print('SHADOW-RAN')\n"}
+    for name, text in files.items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+        os.chown(os.path.join(d, name), OWNER, OWNER)
+    body = ("import sys, helper, pkg.mod, json\n"
+            "print(helper.WHO); print(pkg.mod.WHO); print(json.__file__)\n"
+            "print(sys.path[0])\n")
+    proc = inst.launch(inst.script(body, directory=d))
     assert proc.returncode == 0, proc.stderr
-    assert "SHADOW-RAN" not in proc.stdout
-    assert proc.stdout.splitlines()[1].startswith("/usr/lib/python3")
+    lines = proc.stdout.splitlines()
+    assert lines[1:] == ["SHADOW-RAN", "helper beside the script", "a package beside the script",
+                         os.path.join(d, "json.py"), d], lines
+
+
+def test_the_script_starts_in_its_own_directory_not_the_callers(inst):
+    # The caller's working directory never reaches the script: frameworks put the working
+    # directory on sys.path (gunicorn's default --chdir), and http.server serves it.
+    caller_dir = os.path.join(inst.base, "caller-cwd")
+    os.makedirs(caller_dir, 0o755, exist_ok=True)
+    os.chown(caller_dir, CALLER, CALLER)
+    with open(os.path.join(caller_dir, "wsgi_app.py"), "w") as f:
+        f.write("print('CALLER-CODE-RAN')\n")
+    body = ("import os, sys\nprint(os.getcwd())\n"
+            "sys.path.insert(0, '')\n"       # what gunicorn and runpy do with the cwd
+            "import wsgi_app\n")
+    path = inst.script(body)
+    proc = inst.launch(path, cwd=caller_dir)
+    lines = proc.stdout.splitlines()
+    assert lines[1] == os.path.dirname(path), proc.stdout
+    assert "CALLER-CODE-RAN" not in proc.stdout
+    assert "No module named 'wsgi_app'" in proc.stderr
 
 
 # ------------------------------------------------------------------ the boot on its own
@@ -658,8 +713,11 @@ def test_script_directory_is_not_on_sys_path(inst):
 BOOT_STUB = "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()"
 
 
-def _boot_directly(inst, fd3, argv=None):
-    """Start the installed boot as ppy would, but by hand, with FD3 (or nothing) as fd 3."""
+def _boot_directly(inst, fd3, argv=None, caps=True, uid=CALLER):
+    """Start the installed boot as ppy would, but by hand, with FD3 (or nothing) as fd 3:
+    as uid 4242 holding a capability as ppy leaves it (permitted, inheritable, ambient), so
+    the boot must find the sealed copy; or, CAPS false, as UID holding nothing, as a
+    re-execution by a script's own process arrives."""
     pydir = os.path.join(inst.libdir, "python")
     argv = argv or [pydir, "3", "0", "-", "/nonexistent/script.py"]
     exec_boot = ("import os, sys\n"
@@ -668,7 +726,13 @@ def _boot_directly(inst, fd3, argv=None):
                  "os.execv(sys.argv[2], sys.argv[2:])\n")
     cmd = [PYTHON, "-c", exec_boot, str(fd3 if fd3 is not None else -1),
            PYTHON, "-I", "-S", "-B", "-c", BOOT_STUB, *argv]
-    return run(cmd, pass_fds=[fd3] if fd3 is not None else [])
+    pass_fds = [fd3] if fd3 is not None else []
+    if not caps:
+        return run(cmd, uid=uid, pass_fds=pass_fds)
+    return subprocess.run(["setpriv", f"--reuid={OWNER}", f"--regid={OWNER}", "--clear-groups",
+                           "--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service",
+                           *cmd], capture_output=True, text=True, env={}, timeout=60,
+                          pass_fds=pass_fds)
 
 
 def test_boot_refuses_without_a_sealed_copy(inst):
@@ -967,3 +1031,37 @@ def test_a_cap_last_cap_that_is_not_the_kernels_is_refused(inst, source, status,
          inst.ppy, script],
         capture_output=True, text=True, timeout=60, env={})
     refused(proc, status, *words)
+
+
+# ------------------------------------------------------------------ re-execution
+
+def test_a_re_execution_runs_the_script_from_its_path_without_capabilities(inst):
+    # What a reloader does (Werkzeug runs sys.orig_argv again): the boot's own command line,
+    # from the script's process, which holds no capability. The boot reads the script from
+    # its path under the code-origin rule (its owner is this uid) and runs it with nothing;
+    # whatever is at fd 3 is not the script's copy and is left alone.
+    path = inst.script("import os\n"
+                       "print(sorted(l.split()[0] for l in open('/proc/self/status')\n"
+                       "             if l.startswith('Cap') and int(l.split()[1], 16)))\n"
+                       "print(os.fstat(3).st_size)\n")
+    other = os.memfd_create("not-the-script")
+    os.write(other, b"print('FD3-CONTENT-RAN')\n")
+    pydir = os.path.join(inst.libdir, "python")
+    try:
+        proc = _boot_directly(inst, other, [pydir, "3", "0", "-", path], caps=False, uid=OWNER)
+    finally:
+        os.close(other)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == RAN and "FD3-CONTENT-RAN" not in proc.stdout
+    assert lines[1] == "['CapBnd:']"   # nothing permitted, effective, inheritable, ambient
+    assert lines[2] == "25"       # fd 3 was left open, as the re-executing process passed it
+
+
+def test_a_re_execution_of_someone_elses_script_is_refused(inst):
+    # Run by hand by another user, the same command line is refused: the script is not
+    # that user's (nor root's) code.
+    path = inst.script()
+    pydir = os.path.join(inst.libdir, "python")
+    proc = _boot_directly(inst, None, [pydir, "3", "0", "-", path], caps=False, uid=CALLER)
+    refused(proc, EX_INSTALL, "re-executed", "refusing to load", "owned by uid %d" % OWNER)

@@ -219,48 +219,169 @@ def test_bad_config_line_is_refused_with_its_number(venv_inst):
         venv_inst.write_conf(f"interpreter {venv_inst.venv_python}\n")
 
 
-def test_writable_file_in_the_venv_is_refused(venv_inst):
+STRANGER = 4444   # neither root nor the script's owner: another service account
+
+
+IMPORT_GREETING = ("try:\n    import greeting\n    print('IMPORTED', greeting.__file__)\n"
+                   "except ImportError as e:\n    print(type(e).__name__, e.path)\n"
+                   "    print(e)\n")
+
+
+def _import_refused(inst, file, *words):
+    """The script runs, and importing greeting fails with UntrustedCodeError naming FILE."""
+    proc = run([venv_script(inst, IMPORT_GREETING)])
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[1] == "UntrustedCodeError " + file, proc.stdout
+    for w in ("refusing to load " + file, "only root and uid %d (the script's owner)" % OWNER,
+              *words):
+        assert w in lines[2], (w, lines[2])
+
+
+def test_a_writable_module_in_the_venv_is_not_loaded(venv_inst):
+    # Cost follows what is loaded: the venv is not walked at launch; the module that
+    # breaks the rule is refused where it is imported, with the file and the rule named.
     os.chmod(venv_inst.greeting, 0o666)
     try:
-        refused(run([venv_script(venv_inst)]), EX_INSTALL, "greeting.py")
+        _import_refused(venv_inst, venv_inst.greeting, "writable by group or others (mode 0666")
+        proc = run([venv_inst.ppy, "--check", venv_script(venv_inst)])
+        assert proc.returncode == 0, proc.stderr
+        assert "warning: %s would be refused if imported" % venv_inst.greeting in proc.stdout
     finally:
         os.chmod(venv_inst.greeting, 0o644)
 
 
-def test_venv_owned_by_a_user_is_refused(venv_inst):
-    os.chown(venv_inst.greeting, OWNER, OWNER)
+def test_a_module_owned_by_another_account_is_not_loaded(venv_inst):
+    os.chown(venv_inst.greeting, STRANGER, STRANGER)
     try:
-        refused(run([venv_script(venv_inst)]), EX_INSTALL, "greeting.py")
+        _import_refused(venv_inst, venv_inst.greeting, "is owned by uid %d" % STRANGER)
     finally:
         os.chown(venv_inst.greeting, 0, 0)
 
 
-def test_symlink_out_of_the_venv_to_a_writable_place_is_refused(venv_inst, tmp_path):
-    planted = tmp_path / "evil.py"      # under /tmp: world-writable ancestors
-    planted.write_text("print('EVIL')\n")
-    link = os.path.join(os.path.dirname(venv_inst.greeting), "evil.py")
-    os.symlink(str(planted), link)
+def test_a_module_owned_by_the_scripts_owner_is_loaded(venv_inst):
+    # The rule is root or the script's owner: the owner is trusted with the capabilities.
+    os.chown(venv_inst.greeting, OWNER, OWNER)
     try:
-        refused(run([venv_script(venv_inst)]), EX_INSTALL, "symlink", "evil.py")
+        proc = run([venv_script(venv_inst, IMPORT_GREETING)])
+        assert proc.stdout.splitlines()[1] == "IMPORTED " + venv_inst.greeting, proc.stdout
+    finally:
+        os.chown(venv_inst.greeting, 0, 0)
+
+
+def test_symlink_out_of_the_venv_to_a_writable_place_is_not_followed(venv_inst):
+    import tempfile
+    where = tempfile.mkdtemp(dir="/tmp")     # /tmp: world-writable, so anyone could replace
+    os.chmod(where, 0o755)
+    planted = os.path.join(where, "evil.py")
+    with open(planted, "w") as f:
+        f.write("print('EVIL')\n")
+    link = os.path.join(os.path.dirname(venv_inst.greeting), "evil.py")
+    os.symlink(planted, link)
+    try:
+        proc = run([venv_script(venv_inst, "try:\n    import evil\nexcept ImportError as e:\n"
+                                           "    print(e)\n")])
+        assert proc.returncode == 0, proc.stderr
+        assert "EVIL" not in proc.stdout
+        assert "directory /tmp is writable by group or others" in proc.stdout
     finally:
         os.unlink(link)
+        shutil.rmtree(where)
 
 
-def test_venv_home_owned_by_a_user_is_refused(venv_inst):
+def test_venv_home_owned_by_another_account_is_refused(venv_inst):
     """pyvenv.cfg's home names the base Python whose standard library the venv uses."""
     fake = os.path.join(venv_inst.base, "user-python", "bin")
     os.makedirs(fake, 0o755)
-    os.chown(os.path.dirname(fake), OWNER, OWNER)
+    os.chown(os.path.dirname(fake), STRANGER, STRANGER)
     cfg = os.path.join(venv_inst.venv, "pyvenv.cfg")
     original = open(cfg).read()
     with open(cfg, "w") as f:
         f.write("".join(f"home = {fake}\n" if l.startswith("home") else l
                         for l in original.splitlines(True)))
     try:
-        refused(run([venv_script(venv_inst)]), EX_INSTALL, "virtualenv home")
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "virtualenv home",
+                "owned by uid %d" % STRANGER)
     finally:
         with open(cfg, "w") as f:
             f.write(original)
+
+
+def test_a_writable_pyvenv_cfg_is_refused(venv_inst):
+    cfg = os.path.join(venv_inst.venv, "pyvenv.cfg")
+    os.chmod(cfg, 0o666)
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "pyvenv.cfg", "writable by group")
+    finally:
+        os.chmod(cfg, 0o644)
+
+
+# -------------------------------------------------------- .pth files (finding 3)
+
+def _editable_checkout(inst, owner, mode=0o755):
+    """What `pip install -e` of another account's checkout leaves: a directory outside the
+    venv, owned by OWNER, holding a module, and a .pth in site-packages naming it."""
+    src = os.path.join(inst.base, "checkout-%d" % owner)
+    os.makedirs(src, exist_ok=True)
+    os.chown(src, owner, owner)
+    os.chmod(src, mode)
+    mod = os.path.join(src, "planted_mod.py")
+    with open(mod, "w") as f:
+        f.write("print('PLANTED-MODULE-RAN')\n")
+    os.chown(mod, owner, owner)
+    return src, _with_pth(inst, src + "\n")
+
+
+def test_a_pth_adding_another_accounts_directory_refuses_the_launch(venv_inst):
+    # Finding 3: a second service account's editable checkout, named by a .pth, planted a
+    # module that a third account's capped script imported with its capability raised.
+    src, pth = _editable_checkout(venv_inst, STRANGER)
+    try:
+        script = venv_script(venv_inst, "import ppy_py\nwith ppy_py.raised('net_bind_service'):\n"
+                                        "    import planted_mod\n")
+        refused(run([script]), EX_INSTALL, "boot", pth, "adds directory " + src,
+                "owned by uid %d" % STRANGER)
+        proc = run([venv_inst.ppy, "--check", script])
+        refused(proc, EX_INSTALL, "directory added by a .pth file", src)
+    finally:
+        os.unlink(pth)
+        shutil.rmtree(src)
+
+
+def test_a_pth_adding_the_owners_directory_is_accepted(venv_inst):
+    src, pth = _editable_checkout(venv_inst, OWNER)
+    try:
+        proc = run([venv_script(venv_inst, "import planted_mod\n")])
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[1] == "PLANTED-MODULE-RAN"
+    finally:
+        os.unlink(pth)
+        shutil.rmtree(src)
+
+
+def test_a_pth_file_others_can_write_refuses_the_launch(venv_inst):
+    pth = _with_pth(venv_inst, "# nothing\n")
+    os.chmod(pth, 0o666)
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "boot", "site-packages",
+                "refusing to load " + pth, "writable by group or others")
+    finally:
+        os.unlink(pth)
+
+
+def test_a_pth_importing_untrusted_code_refuses_the_launch(venv_inst):
+    # (It takes the directory off sys.path again, so that only the import is refused.)
+    src, pth = _editable_checkout(venv_inst, STRANGER)
+    with open(pth, "w") as f:
+        f.write("import sys; sys.path.insert(0, %r); import planted_mod; sys.path.pop(0)\n" % src)
+    try:
+        proc = run([venv_script(venv_inst)])
+        refused(proc, EX_INSTALL, "boot", "zz-ppy-test-probe.pth", "planted_mod",
+                "owned by uid %d" % STRANGER)
+        assert "PLANTED-MODULE-RAN" not in proc.stdout + proc.stderr
+    finally:
+        os.unlink(pth)
+        shutil.rmtree(src)
 
 
 @contextlib.contextmanager
@@ -290,7 +411,7 @@ def test_a_pth_that_puts_its_directory_first_does_not_replace_ppy_py(venv_inst):
         assert "PLANTED-PPY_PY" not in proc.stdout
         lines = proc.stdout.splitlines()
         assert lines[1].startswith(venv_inst.libdir + "/"), lines
-        assert int(lines[2]) == 1, lines     # the .pth's entry is kept, just not first
+        assert int(lines[2]) == 2, lines     # kept, after the script's directory and the library
 
 
 def test_site_code_that_imports_a_foreign_ppy_py_is_a_boot_failure(venv_inst):

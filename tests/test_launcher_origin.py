@@ -1,0 +1,322 @@
+"""The one rule for where code may come from, enforced where code is loaded.
+
+Every file a ppy script's interpreter loads as code (the interpreter, modules as source,
+bytecode, extension modules or zip archives, .pth files and the directories they add) can
+have been written only by root or the script's owner: owned by one of them, not writable by
+group or others, and so is every directory above it and every symlink on the way, hop by
+hop (ppy_py/_build/origin.h, shared by the launcher and the boot). STRANGER below is a
+third account: neither root, nor the owner, nor the caller.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+import zipfile
+
+import pytest
+
+from ppytest import (CALLER, EX_INSTALL, OWNER, PYTHON, RAN, Install, refused, run)
+
+pytestmark = pytest.mark.root
+
+STRANGER = 4444
+
+
+@pytest.fixture(scope="module")
+def inst():
+    inst = Install()
+    try:
+        yield inst
+    finally:
+        inst.remove()
+
+
+def own_dir(inst, name, owner, mode=0o755):
+    d = os.path.join(inst.base, name)
+    os.makedirs(d, exist_ok=True)
+    os.chown(d, owner, owner)
+    os.chmod(d, mode)
+    return d
+
+
+def write(path, text, owner, mode=0o644):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chown(path, owner, owner)
+    os.chmod(path, mode)
+    return path
+
+
+TRY_IMPORT = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    try:
+        import {name}
+        print("IMPORTED")
+    except ImportError as e:
+        print(type(e).__name__)
+        print(e)
+""")
+
+
+def import_from(inst, directory, name="planted"):
+    """Launch a script that imports NAME from DIRECTORY; (first line after RAN, second)."""
+    proc = inst.launch(inst.script(TRY_IMPORT.format(name=name)), directory)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == RAN and "PLANTED-RAN" not in proc.stdout, proc.stdout
+    return lines[1:]
+
+
+# ---------------------------------------------------------------- modules
+
+def test_a_module_in_another_accounts_directory_is_refused(inst):
+    d = own_dir(inst, "stranger-lib", STRANGER)
+    write(os.path.join(d, "planted.py"), "print('PLANTED-RAN')\n", STRANGER)
+    kind, msg = import_from(inst, d)
+    assert kind == "UntrustedCodeError"
+    assert "directory %s is owned by uid %d" % (d, STRANGER) in msg
+    assert "only root and uid %d (the script's owner)" % OWNER in msg
+
+
+def test_a_module_others_may_write_is_refused_in_a_trusted_directory(inst):
+    d = own_dir(inst, "owner-lib-1", OWNER)
+    write(os.path.join(d, "planted.py"), "print('PLANTED-RAN')\n", OWNER, 0o646)
+    kind, msg = import_from(inst, d)
+    assert kind == "UntrustedCodeError"
+    assert "planted.py is writable by group or others (mode 0646" in msg
+
+
+def test_group_write_through_an_acl_mask_is_refused(inst):
+    d = own_dir(inst, "owner-lib-acl", OWNER)
+    path = write(os.path.join(d, "planted.py"), "print('PLANTED-RAN')\n", OWNER)
+    subprocess.run(["setfacl", "-m", "u:%d:rw" % STRANGER, path], check=True)
+    kind, msg = import_from(inst, d)
+    assert kind == "UntrustedCodeError" and "writable by group or others" in msg
+
+
+def test_a_module_of_root_or_the_owner_imports(inst):
+    d = own_dir(inst, "owner-lib-2", OWNER)
+    write(os.path.join(d, "planted.py"), "", OWNER)
+    assert import_from(inst, d) == ["IMPORTED"]
+
+
+def test_a_symlink_owned_by_another_account_is_refused_hop_by_hop(inst):
+    # root's directory, a link in it owned by a stranger, to a trusted module.
+    d = own_dir(inst, "owner-lib-3", OWNER)
+    write(os.path.join(d, "real.py"), "print('PLANTED-RAN')\n", OWNER)
+    link = os.path.join(d, "planted.py")
+    os.symlink("real.py", link)
+    os.lchown(link, STRANGER, STRANGER)
+    kind, msg = import_from(inst, d)
+    assert kind == "UntrustedCodeError" and "symlink %s is owned by uid %d" % (link, STRANGER) in msg
+
+
+def test_a_directory_reached_through_a_symlink_is_walked_too(inst):
+    # A trusted link to a directory in the stranger's tree: the target is walked.
+    stranger = own_dir(inst, "stranger-lib-2", STRANGER)
+    write(os.path.join(stranger, "planted.py"), "print('PLANTED-RAN')\n", STRANGER)
+    d = own_dir(inst, "owner-lib-4", OWNER)
+    os.symlink(stranger, os.path.join(d, "via"))
+    kind, msg = import_from(inst, os.path.join(d, "via"))
+    assert kind == "UntrustedCodeError" and "directory %s is owned by uid %d" % (stranger, STRANGER) in msg
+
+
+def test_sourceless_bytecode_is_checked_too(inst):
+    # A .pyc with no source is read by SourcelessFileLoader, not through io.open_code.
+    d = own_dir(inst, "stranger-pyc", STRANGER)
+    src = os.path.join(d, "planted.py")
+    write(src, "print('PLANTED-RAN')\n", STRANGER)
+    import py_compile
+    py_compile.compile(src, cfile=os.path.join(d, "planted.pyc"), doraise=True)
+    os.unlink(src)
+    os.chown(os.path.join(d, "planted.pyc"), STRANGER, STRANGER)
+    kind, msg = import_from(inst, d)
+    assert kind == "UntrustedCodeError" and "planted.pyc" in msg
+
+
+def test_an_extension_module_is_checked_before_it_is_loaded(inst):
+    source = subprocess.run([PYTHON, "-c", "import _json; print(getattr(_json, '__file__', ''))"],
+                            capture_output=True, text=True).stdout.strip()
+    if not source:
+        pytest.skip("_json is built into %s: no extension module to copy" % PYTHON)
+    ext = source[source.index(".", source.rindex("/")):]
+    d = own_dir(inst, "stranger-ext", STRANGER)
+    shutil.copy(source, os.path.join(d, "_json" + ext))
+    os.chown(os.path.join(d, "_json" + ext), STRANGER, STRANGER)
+    body = ("import sys, importlib.util\n"
+            "spec = importlib.util.spec_from_file_location('_json', sys.argv[1])\n"
+            "try:\n    importlib.util.module_from_spec(spec)\n    print('LOADED')\n"
+            "except ImportError as e:\n    print(type(e).__name__)\n    print(e)\n")
+    proc = inst.launch(inst.script(body), os.path.join(d, "_json" + ext))
+    lines = proc.stdout.splitlines()
+    assert lines[1] == "UntrustedCodeError", proc.stdout + proc.stderr
+    assert "directory %s is owned by uid %d" % (d, STRANGER) in lines[2]
+
+
+def test_a_zip_archive_on_sys_path_is_checked(inst):
+    d = own_dir(inst, "stranger-zip", STRANGER)
+    archive = os.path.join(d, "lib.zip")
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("planted.py", "print('PLANTED-RAN')\n")
+    os.chown(archive, STRANGER, STRANGER)
+    kind, msg = import_from(inst, archive)
+    assert kind == "UntrustedCodeError" and "lib.zip" in msg
+
+
+def test_a_subinterpreter_imports_under_the_same_rule(inst):
+    if not hasattr(sys, "version_info") or sys.version_info < (3, 8):
+        pytest.skip("no subinterpreters")
+    d = own_dir(inst, "stranger-lib-sub", STRANGER)
+    write(os.path.join(d, "planted.py"), "print('PLANTED-RAN')\n", STRANGER)
+    body = ("import sys, _xxsubinterpreters as si\n"
+            "i = si.create()\n"
+            "code = 'import sys; sys.path.insert(0, %r)\\ntry:\\n    import planted\\n'\n"
+            "code += 'except ImportError as e:\\n    print(type(e).__name__, e)\\n'\n"
+            "si.run_string(i, code % sys.argv[1])\n")
+    proc = inst.launch(inst.script(body), d)
+    assert proc.returncode == 0, proc.stderr
+    assert "PLANTED-RAN" not in proc.stdout
+    assert "ImportError refusing to load" in proc.stdout, proc.stdout
+
+
+def test_check_warns_about_modules_beside_the_script(inst):
+    d = own_dir(inst, "app-with-bad-module", OWNER)
+    write(os.path.join(d, "helper.py"), "", STRANGER)
+    path = inst.script(directory=d)
+    proc = run([inst.ppy, "--check", path])
+    assert proc.returncode == 0, proc.stderr
+    assert ("ppy: %s: warning: %s would be refused if imported: it is owned by another user"
+            % (path, os.path.join(d, "helper.py"))) in proc.stdout.splitlines()
+
+
+# ---------------------------------------------------------------- the interpreter (finding 4)
+
+FAKE_PYTHON = "#!/bin/sh\ngrep -h Cap /proc/self/status | tr '\\n' ' '; echo STRANGER-PROGRAM-RAN\n"
+
+
+def test_an_interpreter_reached_through_another_accounts_link_is_refused(inst):
+    # ppy.conf names root's link, which leads through a directory another account owns;
+    # that account could switch its link to a program of its own between ppy's check and
+    # the exec. The chain is walked hop by hop, and the interpreter exec'd by descriptor.
+    root_dir = own_dir(inst, "interp-root", 0)
+    stranger_dir = own_dir(inst, "interp-stranger", STRANGER)
+    os.symlink(os.path.realpath(PYTHON), os.path.join(stranger_dir, "python"))
+    os.lchown(os.path.join(stranger_dir, "python"), STRANGER, STRANGER)
+    configured = os.path.join(root_dir, "python")
+    os.symlink(os.path.join(stranger_dir, "python"), configured)
+    write(os.path.join(stranger_dir, "fake"), FAKE_PYTHON, STRANGER, 0o755)
+    inst.write_conf("interpreter %s\n" % configured)
+    path = inst.script(shebang=False)
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write("#!%s %s\n%s" % (inst.ppy, configured, text))
+    subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
+    try:
+        refused(run([path]), EX_INSTALL, "interpreter " + configured,
+                "directory %s is owned by uid %d" % (stranger_dir, STRANGER))
+        # The race the old check lost: the stranger flips its link while callers launch.
+        flipper = subprocess.Popen(
+            ["setpriv", "--reuid=%d" % STRANGER, "--regid=%d" % STRANGER, "--clear-groups",
+             PYTHON, "-c", textwrap.dedent("""
+                import os, sys
+                d = sys.argv[1]
+                while True:
+                    for target in (sys.argv[2], os.path.join(d, "fake")):
+                        os.symlink(target, os.path.join(d, "next"))
+                        os.replace(os.path.join(d, "next"), os.path.join(d, "python"))
+             """), stranger_dir, os.path.realpath(PYTHON)])
+        try:
+            outcomes = [run([path]) for _ in range(60)]
+        finally:
+            flipper.kill()
+            flipper.wait()
+        assert not any("STRANGER-PROGRAM-RAN" in p.stdout for p in outcomes)
+        assert all(p.returncode == EX_INSTALL for p in outcomes), {p.returncode for p in outcomes}
+    finally:
+        inst.write_conf("")
+
+
+def test_the_interpreter_runs_by_descriptor_with_its_configured_name(inst):
+    # argv[0] stays the configured path (a virtualenv's Python finds pyvenv.cfg from it);
+    # /proc/self/exe is the file that was checked.
+    path = inst.script("import os, sys\nprint(sys.executable)\nprint(os.readlink('/proc/self/exe'))\n")
+    proc = inst.launch(path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[1:] == [PYTHON, os.path.realpath(PYTHON)]
+
+
+# ---------------------------------------------------------------- FUSE
+
+def test_code_on_a_fuse_filesystem_another_account_mounted_is_refused(inst):
+    # A FUSE server answers stat() as it likes: bindfs shows the stranger's files as root's
+    # 0755. ppy asks the kernel who mounted it (user_id=) instead of believing the owner.
+    if not shutil.which("bindfs") or not os.path.exists("/dev/fuse"):
+        pytest.skip("bindfs and /dev/fuse needed (make deps installs bindfs)")
+    src = own_dir(inst, "fuse-src", STRANGER)
+    mnt = own_dir(inst, "fuse-mnt", STRANGER)
+    write(os.path.join(src, "planted.py"), "print('PLANTED-RAN')\n", STRANGER)
+    script = inst.script(TRY_IMPORT.format(name="planted"))
+    work = own_dir(inst, "fuse-work", 0)
+    # In a mount namespace of the test's own: /dev/fuse usable by users, user_allow_other,
+    # and a passwd entry for the stranger (fusermount3 wants a user name).
+    with open("/etc/passwd") as f:
+        write(os.path.join(work, "passwd"), f.read() + "stranger:x:%d:%d::/:/bin/sh\n"
+              % (STRANGER, STRANGER), 0)
+    write(os.path.join(work, "fuse.conf"), "user_allow_other\n", 0)
+    shell = textwrap.dedent("""
+        set -e
+        mknod {work}/fuse c 10 229; chmod 666 {work}/fuse
+        mount --bind {work}/fuse /dev/fuse
+        mount --bind {work}/fuse.conf /etc/fuse.conf
+        mount --bind {work}/passwd /etc/passwd
+        setpriv --reuid={s} --regid={s} --clear-groups bindfs -u 0 -g 0 -p 0755 {src} {mnt}
+        stat -c '%U %a' {mnt}/planted.py
+        setpriv --reuid={c} --regid={c} --clear-groups {ppy} {script} {mnt} || true
+        umount {mnt}
+    """).format(work=work, s=STRANGER, c=CALLER, src=src, mnt=mnt, ppy=inst.ppy, script=script)
+    proc = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", shell],
+                          capture_output=True, text=True, timeout=60)
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "root 755", proc.stdout + proc.stderr   # what stat() is told
+    assert lines[1:3] == [RAN, "UntrustedCodeError"], proc.stdout + proc.stderr
+    assert "is on a FUSE filesystem mounted by uid %d" % STRANGER in lines[3]
+    assert "PLANTED-RAN" not in proc.stdout
+
+
+# ---------------------------------------------------------------- the working directory (finding 2)
+
+def test_http_server_started_by_runpy_serves_the_scripts_directory_not_the_callers(inst):
+    # The caller went into the owner's home (searchable, 0711) where a 0600 key lies, and
+    # started a script that runs http.server, which serves its working directory. The
+    # script starts in its own directory: the key is not served.
+    home = own_dir(inst, "svc-home", OWNER, 0o711)
+    write(os.path.join(home, "tls.key"), "SECRET-KEY\n", OWNER, 0o600)
+    body = ("import runpy, sys\n"
+            "sys.argv = ['http.server', '--bind', '127.0.0.1', '8765']\n"
+            "runpy.run_module('http.server', run_name='__main__', alter_sys=True)\n")
+    path = inst.script(body)
+    server = subprocess.Popen(["setpriv", "--reuid=%d" % CALLER, "--regid=%d" % CALLER,
+                               "--clear-groups", inst.ppy, path], cwd=home,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={})
+    try:
+        for _ in range(100):
+            try:
+                listing = urllib.request.urlopen("http://127.0.0.1:8765/", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the server did not start")
+        assert os.path.basename(path).encode() in listing    # its own directory
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen("http://127.0.0.1:8765/tls.key", timeout=5)
+        assert err.value.code == 404
+    finally:
+        server.kill()
+        server.wait()
