@@ -71,7 +71,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py
 	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
-	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/python/ppy_boot.py
+	install -m 0644 wrapper/ppy_boot.py wrapper/ppy_reexec.py $(DESTDIR)$(LIBDIR)/python/
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 $(SYS_EXT) $(DESTDIR)$(LIBDIR)/python/
@@ -112,7 +112,13 @@ $(TEST_VENV)/bin/pytest:
 # that parallel runs (and anything else on the machine) never fight over port 80.
 PRIVNET := $(if $(filter 0,$(shell id -u)),unshare --net sh -c 'ip link set lo up && exec "$$0" "$$@"')
 
-test: all $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin/pytest)
+# The real servers tests/test_apps.py runs come from PyPI: fetched before the tests enter
+# their network namespace (as root; the app tests need root anyway).
+.PHONY: apps-venv
+apps-venv:
+	$(if $(PRIVNET),$(PYTHON) tests/apps/venv.py $(PYTHON),@true)
+
+test: all apps-venv $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin/pytest)
 	PPY_PYTHON=$(PYTHON) $(PRIVNET) $(TEST_PYTHON) -m pytest -q -ra tests
 
 demo: all

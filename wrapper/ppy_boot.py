@@ -50,6 +50,7 @@ import sys
 
 EX_INSTALL = 86   # code that root or the owner did not write: the installation is unsafe
 EX_BOOT = 88
+FORBID = "-"      # root's forbid-exec mode for this script, once main() has read it
 
 
 def shown(text):
@@ -194,6 +195,78 @@ def code_origin(path, _sys, loaders):
             sys.path_hooks[n] = zip_hook
 
 
+def cover_child_interpreters(library, mode):
+    """multiprocessing's spawn and forkserver start methods (uvicorn --workers, concurrent
+    .futures) start new interpreters, `python -I -S -B -c "from multiprocessing... import
+    main; ..."`, which run no ppy code: every one of them goes through
+    multiprocessing.util.spawnv_passfds, whose -c code gets child() in front, so the rule
+    and the exec guard hold there too. (They hold no capability: a child of a ppy script
+    is given none.)"""
+    prefix = ("import sys;sys.path.insert(0,%r);import ppy_boot;ppy_boot.child(%r);"
+              "del sys.path[0];" % (library, mode))
+
+    def cover(util):
+        spawnv_passfds = util.spawnv_passfds
+        if getattr(spawnv_passfds, "_ppy_child", False):
+            return
+
+        def covered(path, args, passfds):
+            args = list(args)
+            if "-c" in args[:-1] and args[args.index("-c") + 1].startswith("from multiprocessing"):
+                args[args.index("-c") + 1] = prefix + args[args.index("-c") + 1]
+            return spawnv_passfds(path, args, passfds)
+
+        covered._ppy_child = True
+        util.spawnv_passfds = covered
+
+    if "multiprocessing.util" in sys.modules:
+        cover(sys.modules["multiprocessing.util"])
+        return
+
+    class Finder:
+        """Finds nothing itself: wraps how multiprocessing.util is loaded, once."""
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name != "multiprocessing.util":
+                return None
+            sys.meta_path.remove(Finder)
+            from importlib.machinery import PathFinder
+
+            spec = PathFinder.find_spec(name, path, target)
+            if spec is not None and spec.loader is not None:
+                exec_module = spec.loader.exec_module
+
+                def exec_and_cover(module):
+                    exec_module(module)
+                    cover(module)
+
+                spec.loader.exec_module = exec_and_cover
+            return spec
+
+    sys.meta_path.insert(0, Finder)
+
+
+def child(mode):
+    """The first code of an interpreter that multiprocessing started for a ppy script
+    (see cover_child_interpreters): the start-up state checked, the code-origin rule for
+    this uid, and the exec guard if root's ppy.conf set one. Any failure: one line, and
+    the child goes no further."""
+    path = "multiprocessing child"
+    try:
+        library = sys.path[0]
+        _sys = load_sys(path, library)
+        drop_start_up_state(path, _sys)
+        code_origin(path, _sys, sys.modules["_frozen_importlib_external"])
+        forbid_exec(path, mode)
+        cover_child_interpreters(library, mode)
+    except BaseException as e:   # as main(): nothing of the child's code runs
+        try:
+            what = "%s: %s" % (type(e).__name__, e)
+        except BaseException:
+            what = "an exception that cannot be shown"
+        fail(path, what)
+
+
 def forbid_exec(path, mode):
     if mode == "-":
         return
@@ -313,6 +386,7 @@ def start(path):
     code_origin(path, _sys, loaders)
     # Before any site-packages code: the guard, then the checked bytes.
     forbid_exec(path, sys.argv[3])
+    cover_child_interpreters(library, sys.argv[3])
     source = reread_script(path) if relaunched else read_script(path, 3, _sys)
     try:
         # As compile(source, path, "exec", dont_inherit=True), without the ~1 ms the
@@ -334,6 +408,8 @@ def start(path):
     # must have come from the library too.
     here = os.path.dirname(path)
     sys.path[:] = [here, library] + [p for p in sys.path if p not in (here, library)]
+    global FORBID
+    FORBID = sys.argv[3]
     check_library_modules(path, library, _sys)
     if sys.argv[2] == "1" and not relaunched:
         raise_effective(path, _sys)
@@ -364,6 +440,10 @@ def main():
     code, main_module = started
     sys.modules["__main__"] = main_module
     sys.argv[:] = [path] + sys.argv[5:]
+    if os.environ.get("PPY_RELAUNCH", "").partition(":")[2] == path:
+        # A server activation.serve() runs, re-executed: its argv[0] stays the trampoline,
+        # so that the next hot upgrade comes back through the boot too.
+        sys.argv[0] = os.path.join(sys.path[1], "ppy_reexec.py")
     try:
         exec(code, main_module.__dict__)
     except (SystemExit, KeyboardInterrupt):

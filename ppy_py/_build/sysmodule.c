@@ -658,6 +658,21 @@ static PyObject *origin_open_code(PyObject *path, void *data)
     int fd;
 
     (void)data;
+    /* A file that does not exist is "not found" before it is anything else: importlib
+       tries the bytecode first and then reads the source, and the refusal should name
+       the source file, not a .pyc that was never there. */
+    {
+        PyObject *bytes = NULL;
+        int missing;
+        if (!PyUnicode_FSConverter(path, &bytes))
+            return NULL;
+        missing = lstat(PyBytes_AsString(bytes), &st) != 0 && errno == ENOENT;
+        Py_DECREF(bytes);
+        if (missing) {
+            errno = ENOENT;
+            return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        }
+    }
     if (origin_walk_obj(path, 0, &o) != 0)
         return NULL;
     fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);

@@ -1,0 +1,386 @@
+"""Real applications under ppy: servers and frameworks from PyPI in a root-owned virtualenv
+allowed in ppy.conf, driven over HTTP on 127.0.0.1 (make test runs in a network namespace of
+its own, so port 80 and 443 are this run's).
+
+The pinned packages (tests/apps/requirements.txt) are installed once per requirements file
+into /var/lib/ppy-test-cache (root's, 0755) by tests/apps/venv.py, which `make test` runs
+before it enters its network namespace.
+Every server binds through ppy_py.activation (capability raised for bind() only), then runs
+with nothing permitted, effective, inheritable or ambient, in its master and its workers.
+"""
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from ppytest import CALLER, OWNER, PYTHON, RAN, REPO, Install, refused, run
+
+pytestmark = pytest.mark.root
+
+ZERO = "0000000000000000"
+
+
+@pytest.fixture(scope="session")
+def apps_python():
+    """The cached virtualenv's python (tests/apps/venv.py; make test builds it first)."""
+    sys.path.insert(0, os.path.join(REPO, "tests", "apps"))
+    import venv as apps_venv
+    sys.path.pop(0)
+    try:
+        return os.path.join(apps_venv.ensure(PYTHON), "bin", "python")
+    except subprocess.CalledProcessError as e:
+        pytest.fail("cannot build the apps virtualenv (%s): run `make apps-venv` where PyPI "
+                    "can be reached" % e)
+
+
+@pytest.fixture(scope="module")
+def inst(apps_python):
+    inst = Install()
+    try:
+        inst.write_conf("interpreter %s\n" % apps_python)
+        inst.app = os.path.join(inst.base, "app")
+        os.mkdir(inst.app, 0o755)
+        os.chown(inst.app, OWNER, OWNER)
+        inst.python = apps_python
+        for name, text in APP_FILES.items():
+            path = os.path.join(inst.app, name)
+            with open(path, "w") as f:
+                f.write(textwrap.dedent(text))
+            os.chown(path, OWNER, OWNER)
+        yield inst
+    finally:
+        inst.remove()
+
+
+# What each app answers: its pid, its parent, its uid, and its capability sets.
+REPORT = """
+    def report():
+        import json, os
+        caps = {l.split(":")[0]: l.split()[1] for l in open("/proc/self/status")
+                if l.startswith(("CapInh", "CapPrm", "CapEff", "CapAmb"))}
+        return json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "uid": os.getuid(),
+                           "caps": caps, "cwd": os.getcwd()})
+"""
+
+APP_FILES = {
+    "wsgi_app.py": REPORT + """
+    from flask import Flask
+    app = Flask(__name__)
+
+    @app.route("/")
+    def hello():
+        return report()
+    """,
+    "asgi_app.py": REPORT + """
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def hello(request):
+        return PlainTextResponse(report())
+
+    app = Starlette(routes=[Route("/", hello)])
+    """,
+    "aio_app.py": REPORT + """
+    from aiohttp import web
+
+    async def hello(request):
+        return web.Response(text=report())
+
+    app = web.Application()
+    app.add_routes([web.get("/", hello)])
+    """,
+}
+
+
+def capped(inst, name, body, caps="cap_net_bind_service=p"):
+    """A script NAME in the app directory, owned by OWNER, on the apps interpreter."""
+    path = os.path.join(inst.app, name)
+    with open(path, "w") as f:
+        f.write("#!%s %s\n%s" % (inst.ppy, inst.python, textwrap.dedent(body)))
+    os.chown(path, OWNER, OWNER)
+    os.chmod(path, 0o755)
+    subprocess.run(["setcap", caps, path], check=True)
+    return path
+
+
+def start(path, *args, cwd=None):
+    """Start PATH as the caller, in a session (and process group) of its own: everything
+    the server starts stays in that group, which stop() ends. (Never kill by uid: other
+    test runs use the same uids.)"""
+    return subprocess.Popen(["setpriv", "--reuid=%d" % CALLER, "--regid=%d" % CALLER,
+                             "--clear-groups", path, *args], env={}, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def fetch(url, context=None, deadline=30):
+    """GET URL, retrying while the server starts; the decoded JSON report."""
+    import json
+    end = time.monotonic() + deadline
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5, context=context) as r:
+                return json.loads(r.read().decode())
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > end:
+                raise AssertionError("no answer from %s in %d s" % (url, deadline))
+            time.sleep(0.1)
+
+
+def group_processes(proc):
+    """{pid: (cmdline, {CapInh, CapPrm, CapEff, CapAmb})} of every process in PROC's
+    process group (its session: start_new_session), with OWNER's uid."""
+    found = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                stat = f.read()
+            with open("/proc/%s/status" % pid) as f:
+                status = f.read()
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat[stat.rindex(")") + 2:].split()[2]) != proc.pid:   # pgrp
+            continue
+        fields = dict(l.split(":", 1) for l in status.splitlines() if ":" in l)
+        if fields["Uid"].split()[0] != str(OWNER):
+            continue
+        found[int(pid)] = (cmdline, {k: fields[k].strip() for k in
+                                     ("CapInh", "CapPrm", "CapEff", "CapAmb")})
+    return found
+
+
+def stop(proc):
+    """End the server's whole process group; its output."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            return proc.communicate(timeout=20)[0]
+        except subprocess.TimeoutExpired:
+            continue
+    return proc.communicate()[0]
+
+
+def assert_nothing_held(procs, at_least):
+    assert len(procs) >= at_least, procs
+    for pid, (cmdline, caps) in procs.items():
+        assert set(caps.values()) == {ZERO}, (pid, cmdline, caps)
+        assert "ppy_boot" in cmdline, (pid, cmdline)   # every one started under ppy's boot
+
+
+# ---------------------------------------------------------------- servers (E)
+
+def test_gunicorn_flask_two_workers_on_port_80(inst):
+    path = capped(inst, "serve_gunicorn.py", """
+        from ppy_py import activation
+        activation.serve(["gunicorn", "--workers", "2", "wsgi_app:app"], listen=["127.0.0.1:80"])
+    """)
+    proc = start(path)
+    try:
+        answers = [fetch("http://127.0.0.1:80/") for _ in range(8)]
+        procs = group_processes(proc)
+    finally:
+        log = stop(proc)
+    assert {a["uid"] for a in answers} == {OWNER}, log
+    assert all(a["caps"] == dict.fromkeys(("CapInh", "CapPrm", "CapEff", "CapAmb"), ZERO)
+               for a in answers), answers
+    assert answers[0]["cwd"] == inst.app       # the script's directory: gunicorn's --chdir
+    assert_nothing_held(procs, 3)              # the master and two workers
+    assert "Booting worker" in log
+
+
+def test_uvicorn_starlette_two_spawned_workers_on_port_80(inst):
+    # uvicorn's workers are new interpreters (multiprocessing spawn): they too start under
+    # ppy's boot (ppy_boot.child), with the code-origin rule, and hold nothing.
+    path = capped(inst, "serve_uvicorn.py", """
+        from ppy_py import activation
+        activation.serve(["uvicorn", "--fd", "3", "--workers", "2", "asgi_app:app"],
+                         listen=["127.0.0.1:80"])
+    """)
+    proc = start(path)
+    try:
+        answers = [fetch("http://127.0.0.1:80/") for _ in range(8)]
+        procs = group_processes(proc)
+    finally:
+        log = stop(proc)
+    assert all(a["uid"] == OWNER and set(a["caps"].values()) == {ZERO} for a in answers), log
+    assert_nothing_held(procs, 3)
+    spawned = [c for c, _ in procs.values() if "ppy_boot.child" in c and "spawn_main" in c]
+    assert len(spawned) == 2, procs
+
+
+def test_hypercorn_two_workers_on_port_80(inst):
+    path = capped(inst, "serve_hypercorn.py", """
+        from ppy_py import activation
+        activation.serve(["hypercorn", "--bind", "fd://3", "--workers", "2", "asgi_app:app"],
+                         listen=["127.0.0.1:80"])
+    """)
+    proc = start(path)
+    try:
+        answers = [fetch("http://127.0.0.1:80/") for _ in range(4)]
+        procs = group_processes(proc)
+    finally:
+        stop(proc)
+    assert all(a["uid"] == OWNER and set(a["caps"].values()) == {ZERO} for a in answers)
+    assert_nothing_held(procs, 3)
+
+
+def test_aiohttp_tls_on_port_443(inst):
+    key, cert = os.path.join(inst.app, "tls.key"), os.path.join(inst.app, "tls.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    for f, mode in ((key, 0o600), (cert, 0o644)):
+        os.chown(f, OWNER, OWNER)
+        os.chmod(f, mode)
+    path = capped(inst, "serve_aiohttp.py", """
+        import ssl
+        from aiohttp import web
+        from ppy_py import activation
+        socks = activation.bind(["127.0.0.1:443"])
+        activation.drop_all()
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain("tls.crt", "tls.key")    # the account's own 0600 key
+        import aio_app
+        web.run_app(aio_app.app, sock=socks[0], ssl_context=tls, print=None)
+    """)
+    proc = start(path)
+    insecure = ssl.create_default_context()
+    insecure.check_hostname = False
+    insecure.verify_mode = ssl.CERT_NONE
+    try:
+        answer = fetch("https://127.0.0.1:443/", context=insecure)
+        procs = group_processes(proc)
+    finally:
+        log = stop(proc)
+    assert answer["uid"] == OWNER and set(answer["caps"].values()) == {ZERO}, log
+    assert_nothing_held(procs, 1)
+
+
+def test_without_the_helper_a_library_bind_fails_and_says_why(inst):
+    # =p and a server that binds inside its own library: EACCES, as the issue saw. The
+    # helper above is the way; this pins the reason down.
+    path = capped(inst, "serve_plain.py", """
+        import sys
+        sys.argv = ["gunicorn", "--bind", "127.0.0.1:80", "wsgi_app:app"]
+        from gunicorn.app.wsgiapp import run
+        run()
+    """)
+    proc = start(path)
+    try:
+        out = proc.communicate(timeout=60)[0]
+    finally:
+        stop(proc)
+    assert proc.returncode != 0 and "Permission denied" in out, out
+
+
+# ---------------------------------------------------------------- re-execution (F)
+
+def test_flask_debug_reloader_reexecutes_through_the_boot(inst):
+    # Werkzeug's reloader runs sys.orig_argv again in a child, which holds no capability:
+    # the boot re-reads the script from its path and runs it under the same rule.
+    path = capped(inst, "serve_debug.py", """
+        import wsgi_app
+        wsgi_app.app.run(host="127.0.0.1", port=8080, debug=True, use_reloader=True)
+    """)
+    proc = start(path)
+    try:
+        answer = fetch("http://127.0.0.1:8080/")
+        procs = group_processes(proc)
+    finally:
+        log = stop(proc)
+    assert "cannot read the script copy" not in log, log
+    server = procs[answer["pid"]]
+    assert "ppy_boot.main()" in server[0] and path in server[0], server
+    assert set(answer["caps"].values()) == {ZERO}
+    reloader = procs[answer["ppid"]]
+    assert reloader[1]["CapPrm"] != ZERO    # the reloader is the ppy-launched process
+
+
+def test_gunicorn_usr2_hot_upgrade_comes_back_through_the_boot(inst):
+    path = capped(inst, "serve_usr2.py", """
+        from ppy_py import activation
+        activation.serve(["gunicorn", "--workers", "1", "wsgi_app:app"], listen=["127.0.0.1:80"])
+    """)
+    proc = start(path)
+    try:
+        old = fetch("http://127.0.0.1:80/")
+        master = old["ppid"]
+        os.kill(master, signal.SIGUSR2)
+        for _ in range(100):   # the new master: a child of the old one, under ppy's boot
+            new = [p for p, (c, _) in group_processes(proc).items()
+                   if "ppy_boot.main()" in c and "bin/gunicorn" in c and p != master]
+            if len(new) >= 2:  # the new master and its worker
+                break
+            time.sleep(0.1)
+        os.kill(master, signal.SIGTERM)   # the old master goes; the new one keeps serving
+        time.sleep(1)
+        answer = fetch("http://127.0.0.1:80/")
+        procs = group_processes(proc)
+    finally:
+        stop(proc)
+    assert answer["pid"] != old["pid"] and answer["ppid"] != master
+    new_master = procs[answer["ppid"]]
+    assert "ppy_boot.main()" in new_master[0] and "bin/gunicorn" in new_master[0], new_master
+    assert set(answer["caps"].values()) == {ZERO} and set(new_master[1].values()) == {ZERO}
+
+
+# ---------------------------------------------------------------- the caller's inputs (finding 2)
+
+def test_gunicorn_started_from_the_callers_directory_loads_the_owners_app(inst):
+    # gunicorn puts its --chdir (by default the working directory) on sys.path: the caller's
+    # own wsgi_app.py used to run as the owner. The script starts in its own directory.
+    caller_dir = os.path.join(inst.base, "caller-dir")
+    os.makedirs(caller_dir, exist_ok=True)
+    os.chown(caller_dir, CALLER, CALLER)
+    with open(os.path.join(caller_dir, "wsgi_app.py"), "w") as f:
+        f.write("raise SystemExit('CALLER-CODE-RAN')\n")
+    path = capped(inst, "serve_cwd.py", """
+        from ppy_py import activation
+        activation.serve(["gunicorn", "wsgi_app:app"], listen=["127.0.0.1:80"])
+    """)
+    proc = start(path, cwd=caller_dir)
+    try:
+        answer = fetch("http://127.0.0.1:80/")
+    finally:
+        log = stop(proc)
+    assert "CALLER-CODE-RAN" not in log
+    assert answer["cwd"] == inst.app
+
+
+def test_a_gunicorn_config_file_from_the_caller_is_refused(inst):
+    # A script that passes its arguments on to gunicorn: the caller's -c file is Python that
+    # gunicorn loads; the code-origin rule refuses it (the caller's file, in its directory).
+    caller_dir = os.path.join(inst.base, "caller-conf")
+    os.makedirs(caller_dir, exist_ok=True)
+    os.chown(caller_dir, CALLER, CALLER)
+    conf = os.path.join(caller_dir, "evil_conf.py")
+    with open(conf, "w") as f:
+        f.write("print('CALLER-CONFIG-RAN', flush=True)\n")
+    os.chown(conf, CALLER, CALLER)
+    path = capped(inst, "serve_args.py", """
+        import sys
+        from ppy_py import activation
+        activation.serve(["gunicorn", *sys.argv[1:], "wsgi_app:app"], listen=["127.0.0.1:80"])
+    """)
+    proc = start(path, "-c", conf)
+    try:
+        out = proc.communicate(timeout=60)[0]
+    finally:
+        stop(proc)
+    assert "CALLER-CONFIG-RAN" not in out
+    assert "refusing to load %s" % conf in out and "owned by uid %d" % CALLER in out, out
