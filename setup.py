@@ -11,6 +11,7 @@ from setuptools import Extension, setup
 setup(
     packages=["ppy_py"],
     package_data={"ppy_py": ["py.typed", "*.pyi"]},
+    exclude_package_data={"ppy_py": ["_build/*"]},  # sources, not data
     cffi_modules=["ppy_py/_build/capng_build.py:ffibuilder"],
     ext_modules=[
         Extension(

@@ -16,7 +16,7 @@ import textwrap
 import traceback
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PYTHON = "/usr/bin/python3"
+PYTHON = os.environ.get("PPY_PYTHON", "/usr/bin/python3")
 STATUS_MASKS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 
 if REPO not in sys.path:

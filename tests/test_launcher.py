@@ -650,7 +650,9 @@ def test_script_directory_is_not_on_sys_path(inst):
     proc = inst.launch(inst.script("import json\nprint(json.__file__)\n", directory=d))
     assert proc.returncode == 0, proc.stderr
     assert "SHADOW-RAN" not in proc.stdout
-    assert proc.stdout.splitlines()[1].startswith("/usr/lib/python3")
+    stdlib = subprocess.run([PYTHON, "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert proc.stdout.splitlines()[1].startswith(stdlib + "/")
 
 
 # ------------------------------------------------------------------ the boot on its own

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from lib_helpers import REPO, in_child, run_python
+from lib_helpers import PYTHON, REPO, in_child, run_python
 
 SPAWN_EVENTS = "('subprocess.Popen', 'os.exec', 'os.posix_spawn', 'os.system', 'os.spawn', 'pty.spawn', 'os.fork', 'os.forkpty')"
 
@@ -245,7 +245,7 @@ print(json.dumps(attempt(p.start)))
 """
     )
     assert out[0] == "ProcessCreationRefused"
-    assert "_posixsubprocess.fork_exec(" in out[1] and "/usr/bin/python3" in out[1]
+    assert "_posixsubprocess.fork_exec(" in out[1] and PYTHON in out[1]
 
 
 def test_forbid_exec_log_mode_reports_once_and_proceeds():
