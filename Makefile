@@ -155,15 +155,17 @@ demo: all
 bench:
 	$(PYTHON) bench/bench.py $(BENCH_ARGS)
 
+# The source tree, without what builds and tests made, copied into $(1).
+copy-tree = tar -cf - --exclude=./build --exclude=./.venv --exclude=./.git --exclude='*.so' \
+	--exclude=__pycache__ --exclude=./wrapper/ppy --exclude=./wrapper/build.conf . | tar -xf - -C $(1)
+
 # The Debian packages ppy and python3-ppy (debian/), built with dpkg-buildpackage from a copy
 # of this tree (its clean step must not touch the tree the tests run from) and checked by
 # lintian, which fails the build on any error or warning. Output: build/deb/*.deb.
 DEB_SRC := build/deb/ppy-$(VERSION)
 deb:
 	rm -rf build/deb && mkdir -p $(DEB_SRC)
-	tar -cf - --exclude=./build --exclude=./.venv --exclude=./.git --exclude='*.so' \
-		--exclude=__pycache__ --exclude=./wrapper/ppy --exclude=./wrapper/build.conf . \
-		| tar -xf - -C $(DEB_SRC)
+	$(call copy-tree,$(DEB_SRC))
 	@# The system's tools only: a pyenv or venv python3 first on PATH would build for itself.
 	cd $(DEB_SRC) && env PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg-buildpackage -us -uc -b > ../build.log 2>&1 \
 		|| { tail -40 ../build.log; echo "make deb: dpkg-buildpackage failed; see build/deb/build.log" >&2; exit 1; }
@@ -180,3 +182,5 @@ clean:
 
 # Robustness checks: analyze, check-sanitize, check-valgrind, check-faults, fuzz, check-load.
 include tests/robustness/robust.mk
+# Portability: check-pythons (CPython 3.9-3.13), check-cross (aarch64), check-musl.
+include tests/portability/portability.mk
