@@ -32,7 +32,7 @@ deps-portability:
 
 check-pythons:
 	@pys=$$($(PYTHON) $(PORT)/pythons.py --src $(PYENV_VERSIONS) --dest $(PYTHONS_DIR) \
-		$(PYTHON_VERSIONS) 2>/dev/null) || { echo "check-pythons: could not copy $(PYTHON_VERSIONS)" >&2; exit 1; }; \
+		$(PYTHON_VERSIONS)) || { echo "check-pythons: could not copy $(PYTHON_VERSIONS)" >&2; exit 1; }; \
 	for py in $$pys; do \
 		echo "== $$py"; \
 		$(MAKE) -s --no-print-directory PYTHON=$$py all || exit 1; \
