@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ppy: build, install, test.
 #
 #   make                       build wrapper/ppy and the ppy_py extension (for $(PYTHON))

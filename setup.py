@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Build hook for the compiled modules; all metadata is in pyproject.toml.
 
 * ppy_py._capng: cffi API mode over libcap-ng (the cdef is _build/capng.h);

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # make deps: install what a fresh machine needs to build, install and test ppy, with the
 # package manager the machine has, looked for in this order: apt-get (Debian, Ubuntu),
 # dnf (Fedora, RHEL 9 and later), apk (Alpine).

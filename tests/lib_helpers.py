@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Helpers for the ppy_py library tests (tests/test_lib_*.py).
 
 Tests that change credentials never do it in the pytest process: they run in

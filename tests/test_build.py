@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The build itself: what make says about an interpreter it cannot use, the hardening flags
 it asks of the compiler, the capability list it gives ppy, and which package manager
 `make deps` uses. Nothing here changes the tree: make stops before building, or only

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The Debian packages (debian/): `make deb` builds ppy and python3-ppy with dpkg-buildpackage
 and fails unless lintian finds no error or warning; installed with apt, the postinst gives
 /usr/bin/ppy the Makefile's FILECAPS and a capped script runs through it as another uid;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A ppy built for PPY_PYTHON runs scripts under that interpreter. make test runs this with
 the default one; make check-pythons with each CPython from 3.9 to 3.13 (pyenv copies)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """File capabilities: the xattr codec, and getcap/setcap agreeing with it."""
 
 import os

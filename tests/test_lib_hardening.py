@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy_py.hardening: patch_stdlib (no subprocess), forbid_exec, Landlock.
 
 Process creation is observed with a real audit hook installed first in a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Reading and changing the thread's capability sets, checked against /proc.
 
 Every change happens in a forked child (lib_helpers.in_child) or a fresh

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Build ppy_py._capng: cffi API (out-of-line) mode over the system libcap-ng.
 
 The cdef is capng.h (declarations only), the C side is capng_helpers.c; both

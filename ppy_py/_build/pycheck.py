@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """What make needs to know about PYTHON before it builds anything with it.
 
 Prints one line: "ok EXT_SUFFIX INCLUDE_DIR" when PYTHON can build and run ppy_py, or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Portability checks (tests/portability/). Included from the Makefile, after robust.mk.
 #
 #   make deps-portability   Debian packages they need (patchelf, aarch64 cross gcc, musl-tools)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # What the portability checks build against, from Debian's archive through a private apt
 # state (the machine's own dpkg database, architectures and lists are left alone); kept in
 # DIR and reused while DIR/.ppy-ready is there.

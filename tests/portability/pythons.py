@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Copies of pyenv's CPythons that any uid may run, for `make check-pythons`.
 
 pyenv's interpreters live under /root (mode 0700) and carry RUNPATH=/root/.pyenv/...,

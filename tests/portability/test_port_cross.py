@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """make check-cross: ppy and both extensions, as the Makefile builds them with Debian's aarch64
 cross gcc, are aarch64 code with the hardening that target has (arm64 has no -fcf-protection,
 which stopped the build before; it has -mbranch-protection instead).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Robustness checks for the launcher (tests/robustness/, fuzz/). Included from the Makefile;
 # uses its CC, CFLAGS, HARDEN, LDHARDEN and CONF, so every variant is built exactly as ppy is.
 #

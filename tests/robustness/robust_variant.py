@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """pytest plugin: run the launcher test suite against an instrumented ppy.
 
 Loaded with `-p robust_variant` (tests/robustness on PYTHONPATH) by `make check-sanitize`
