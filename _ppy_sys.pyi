@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Type stub for the compiled module _ppy_sys (see ppy_py/_build/sysmodule.c).
 # Every function returns its result (>= 0) or -errno.
 from types import CodeType

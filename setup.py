@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Build hook for the compiled modules; all metadata is in pyproject.toml.
 
 * ppy_py._capng: cffi API mode over libcap-ng (the cdef is _build/capng.h);
@@ -11,6 +12,7 @@ from setuptools import Extension, setup
 setup(
     packages=["ppy_py"],
     package_data={"ppy_py": ["py.typed", "*.pyi"]},
+    exclude_package_data={"ppy_py": ["_build/*"]},  # sources, not data
     cffi_modules=["ppy_py/_build/capng_build.py:ffibuilder"],
     ext_modules=[
         Extension(

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy benchmarks: ppy against the tools a user would pick instead, side by side, in one run.
 
     sudo make bench                 # or: sudo /usr/bin/python3 bench/bench.py [--quick]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * capfloor: the C floor for the library benchmarks (bench/bench.py compiles and runs it).
  *

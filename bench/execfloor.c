@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The floor of any launcher that is a program of its own: one more exec, of a binary with
  * a file capability (so the kernel and glibc treat it as secure-exec, as they do ppy), that

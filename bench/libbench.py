@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """One library's micro-benchmarks, in one process (bench/bench.py runs one per library and run).
 
     python libbench.py LIB BATCHES TARGET_MS SCRIPT PPY_PY_DIR

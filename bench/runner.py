@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Launch timer for bench.py: one of these runs per identity (root, the caller, the caller
 holding an ambient capability), so every variant is spawned and timed by the same code.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # ppy demo: give one script cap_net_bind_service and run it as an unprivileged uid.
 # Installs ppy into a throwaway prefix under $DEMO_DIR (root-owned, so ppy trusts it).
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/local/bin/ppy
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Demo: bind port 80 as a service account, holding only cap_net_bind_service."""
 import os
 import socket

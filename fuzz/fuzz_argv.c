@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ppy's command line: main() from its first line up to the point where it empties the
  * environment (keep_caller_env's clearenv), which comes before anything touches the

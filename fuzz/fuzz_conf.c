@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * read_conf(): the root-owned ppy.conf ("interpreter /absolute/path" and "forbid-exec
  * raise|log /absolute/path|*" lines, comments, blank lines). Root writes it, but it

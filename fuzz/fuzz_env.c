@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * keep_caller_env(): which of the caller's environment variables reach the script.
  * Input: NUL-separated "NAME=value" strings (any bytes). Checked against an independent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * escape(): how ppy shows the caller's script argument, real paths and every message in
  * stderr and syslog. Any bytes in; out must stay inside its buffer, be NUL-terminated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * open_parent(): the walk from "/" down a path (the script's real path as the kernel
  * names it; the caller chooses every component) without following symlinks, checking

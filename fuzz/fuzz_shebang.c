@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * select_interpreter(): the script's own first line ("#!/usr/local/bin/ppy INTERPRETER")
  * read from the sealed copy, and the word the kernel passed from it (the hint). Checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * parse_xattr(): the security.capability bytes of the script (any bytes root, the owner
  * through a user namespace, or a filesystem image can put there). Checked against an

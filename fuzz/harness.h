@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Common part of ppy's libFuzzer harnesses: wrapper/ppy.c itself, compiled in unchanged.
  *

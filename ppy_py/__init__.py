@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy_py: Linux capabilities for Python, over libcap-ng (cffi API mode).
 
 Read and change the capability sets of the calling thread, hold a capability

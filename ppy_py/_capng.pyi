@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Type stub for the compiled cffi module ppy_py._capng (see _build/capng.h).
 from typing import Any
 

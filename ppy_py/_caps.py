@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Capability names and numbers (``Cap``) and immutable sets of them (``CapSet``).
 
 The kernel numbers capabilities 0..cap_last_cap and says which is last in

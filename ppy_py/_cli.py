@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """``python -m ppy_py``: look at and set capabilities from the command line.
 
     python -m ppy_py caps [PID|self]         a process's sets, in words

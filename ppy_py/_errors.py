@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Exceptions raised by ppy_py.
 
 Every refusal by the kernel or by libcap-ng becomes a ``CapabilityError``

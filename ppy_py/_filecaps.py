@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """File capabilities: the ``security.capability`` extended attribute (getcap/setcap).
 
 ppy_py reads and writes the xattr itself, with ``os.getxattr`` and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Landlock (Linux 5.13+) through the raw syscalls, for ppy_py.hardening.
 
 ctypes is imported here, and only when this module is: ``import

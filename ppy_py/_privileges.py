@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """drop_privileges(): from root to a user, keeping a few capabilities, for good.
 
 The job of deescalate's ``lockdown_account`` and uWSGI's ``--cap``, in this

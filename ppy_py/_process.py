@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Process attributes that matter for privilege hygiene (prctl(2)).
 
 securebits, no_new_privs, the "dumpable" flag, keep-caps, the thread name,

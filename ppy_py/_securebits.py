@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The ``Securebits`` flag type (imported on first use: ``enum`` is slow to load).
 
 securebits are per-thread flags (see capabilities(7), "The securebits flags")

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Reading and changing the capability sets of the calling thread.
 
 Linux keeps five capability sets per *thread* (capabilities(7)):

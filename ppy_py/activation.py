@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Servers on privileged ports that hold no capability: bind, drop everything, hand over.
 
 Servers bind inside their own libraries (gunicorn, uvicorn, aiohttp, hypercorn), where no

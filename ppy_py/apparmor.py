@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """AppArmor profile and hat switching through the kernel's /proc interface.
 
 No libapparmor, no ctypes: one ``write(2)`` of the same text libapparmor

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Hardening a capped Python process: no shelling out, an exec guard, Landlock.
 
 ``import ppy_py.hardening`` is cheap (only ``os``/``sys``, already loaded);

@@ -1,4 +1,5 @@
 #!/usr/local/bin/ppy
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: back up files the service account could not otherwise read.
 
     chown backup:backup backup.py; chmod 0755 backup.py

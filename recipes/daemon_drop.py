@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: a daemon started by root that drops to a user, keeping one capability (uWSGI's --cap).
 
     # as root (systemd, an init script); ppy_py from `make install`:

@@ -1,4 +1,5 @@
 #!/usr/local/bin/ppy
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: serve a directory over HTTP on port 80 as a service account.
 
     chown www:www http_server.py; chmod 0755 http_server.py

@@ -1,4 +1,5 @@
 #!/usr/local/bin/ppy
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: ICMP echo with a raw socket, holding only cap_net_raw.
 
     chown monitor:monitor ping.py; chmod 0755 ping.py

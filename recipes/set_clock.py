@@ -1,4 +1,5 @@
 #!/usr/local/bin/ppy
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: set the system clock, holding only cap_sys_time.
 
     chown timekeeper:timekeeper set_clock.py; chmod 0755 set_clock.py

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Helpers for the ppy_py library tests (tests/test_lib_*.py).
 
 Tests that change credentials never do it in the pytest process: they run in
@@ -16,7 +17,7 @@ import textwrap
 import traceback
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PYTHON = "/usr/bin/python3"
+PYTHON = os.environ.get("PPY_PYTHON", "/usr/bin/python3")
 STATUS_MASKS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 
 if REPO not in sys.path:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Helpers for the launcher tests: a throwaway install, capped scripts, runs as other uids.
 
 Everything lives under one root-owned 0755 directory in /var/lib (not /tmp: ppy refuses

@@ -1,9 +1,10 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Real applications under ppy: servers and frameworks from PyPI in a root-owned virtualenv
 allowed in ppy.conf, driven over HTTP on 127.0.0.1 (make test runs in a network namespace of
 its own, so port 80 and 443 are this run's).
 
 The pinned packages (tests/apps/requirements.txt) are installed once per requirements file
-into /var/lib/ppy-test-cache (root's, 0755) by tests/apps/venv.py, which `make test` runs
+into /var/lib/ppy-test-cache (root's, 0755) by tests/apps/appsvenv.py, which `make test` runs
 before it enters its network namespace.
 Every server binds through ppy_py.activation (capability raised for bind() only), then runs
 with nothing permitted, effective, inheritable or ambient, in its master and its workers.
@@ -29,10 +30,12 @@ ZERO = "0000000000000000"
 
 @pytest.fixture(scope="session")
 def apps_python():
-    """The cached virtualenv's python (tests/apps/venv.py; make test builds it first)."""
-    sys.path.insert(0, os.path.join(REPO, "tests", "apps"))
-    import venv as apps_venv
-    sys.path.pop(0)
+    """The cached virtualenv's python (tests/apps/appsvenv.py; make test builds it first)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "appsvenv", os.path.join(REPO, "tests", "apps", "appsvenv.py"))
+    apps_venv = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(apps_venv)
     try:
         return os.path.join(apps_venv.ensure(PYTHON), "bin", "python")
     except subprocess.CalledProcessError as e:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Each refusal of ppy's boot (wrapper/ppy_boot.py), made to happen.
 
 The kernel calls the boot checks cannot be made to fail for real (a capset that

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """`python -m ppy_py`: caps, getcap, setcap, audit.
 
 Unit tests (formatting, parsing, exit statuses) run as anyone; the `root` ones read a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """`make install-pth SITEDIR=...` activates ppy_py.hardening.patch_stdlib() for every program
 of a venv, before any other import: find_library then starts no process."""
 import os

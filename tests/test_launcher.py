@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The launcher, for real: installed with file capabilities, scripts owned by one uid,
 started by another, checked through the script's own /proc/self/status."""
 import json

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The launcher's command line: refusals that need no privilege and no install."""
 import os
 import subprocess

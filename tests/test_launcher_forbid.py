@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """forbid-exec: root's ppy.conf, not the script's owner, decides that a script may not
 start processes; ppy's boot installs ppy_py.hardening.forbid_exec before its first line."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The one rule for where code may come from, enforced where code is loaded.
 
 Every file a ppy script's interpreter loads as code (the interpreter, modules as source,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Binding: the code that runs with capabilities is exactly the content they were set on.
 
 Both tests race real launches against a path swap or a rewrite, and fail if any launch

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Interpreters beyond the built-in one: a root-owned virtualenv allowed in PREFIX/etc/ppy.conf,
 selected by the script's own #! line."""
 import contextlib

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy_py.apparmor: the absent-AppArmor path for real, the write format
 against a fake attr file (the formats libapparmor's kernel.c writes)."""
 

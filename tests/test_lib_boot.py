@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The calls ppy's boot script makes, in the state the launcher leaves.
 
 The launcher execs python as a non-root uid with the script's capabilities in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy_py.Cap and ppy_py.CapSet: names, parsing, set algebra.  No privilege needed."""
 
 import pickle

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """How refusals are reported: CapabilityError and its builtin-compatible subclasses."""
 
 import errno

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy_py.hardening: patch_stdlib (no subprocess), forbid_exec, Landlock.
 
 Process creation is observed with a real audit hook installed first in a
@@ -11,7 +12,7 @@ import shutil
 
 import pytest
 
-from lib_helpers import REPO, in_child, run_python
+from lib_helpers import PYTHON, REPO, in_child, run_python
 
 SPAWN_EVENTS = "('subprocess.Popen', 'os.exec', 'os.posix_spawn', 'os.system', 'os.spawn', 'pty.spawn', 'os.fork', 'os.forkpty')"
 
@@ -245,7 +246,7 @@ print(json.dumps(attempt(p.start)))
 """
     )
     assert out[0] == "ProcessCreationRefused"
-    assert "_posixsubprocess.fork_exec(" in out[1] and "/usr/bin/python3" in out[1]
+    assert "_posixsubprocess.fork_exec(" in out[1] and PYTHON in out[1]
 
 
 def test_forbid_exec_log_mode_reports_once_and_proceeds():

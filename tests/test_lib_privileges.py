@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """drop_privileges(): from root to a user, checked against /proc in forked children."""
 
 import errno

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """prctl attributes: dumpable, keep-caps, name, pdeathsig, subreaper,
 no_new_privs and securebits.  Changes run in forked children."""
 

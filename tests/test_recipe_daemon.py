@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """recipes/daemon_drop.py, run as the README says: started as root, drops to nobody with
 ppy_py.drop_privileges(keep=["net_bind_service"]), binds port 80 afterwards, serves once."""
 import os

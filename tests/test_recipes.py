@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The README's recipes (recipes/), each run for real: installed as the README says, owned by a
 service uid, capped as the recipe's header says, started by another unprivileged uid."""
 import configparser

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * ppy: run a Python script with exactly the capabilities set on it, as its owner.
  *

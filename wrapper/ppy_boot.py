@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy boot: the first Python code of every ppy launch, installed as LIBDIR/python/ppy_boot.py.
 
 The launcher execs, as the script's owner, in the script's directory, with the script's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """ppy's re-execution trampoline, installed as LIBDIR/python/ppy_reexec.py.
 
 A server that ppy_py.activation.serve() runs has this file as sys.argv[0]. A hot upgrade

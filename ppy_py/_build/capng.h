@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cdef for ppy_py._capng (cffi API / out-of-line mode).
  *

@@ -1,18 +1,18 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Build ppy_py._capng: cffi API (out-of-line) mode over the system libcap-ng.
 
 The cdef is capng.h (declarations only), the C side is capng_helpers.c; both
 live next to this file.  Used two ways:
 
 * ``setup.py`` names ``ffibuilder`` in ``cffi_modules`` (``pip install .``);
-* ``/usr/bin/python3 ppy_py/_build/capng_build.py`` (what ``make`` runs)
-  compiles in ``build/cffi/`` and installs the extension next to
-  ``ppy_py/__init__.py``, leaving no .c or .o file inside the package.
+* ``$(PYTHON) ppy_py/_build/capng_build.py OUT.c`` (what ``make`` runs) only
+  writes the module's C source; make compiles it with its own compiler and
+  flags, like _ppy_sys, so that building needs cffi but not setuptools (which
+  Python 3.12 no longer ships) and a cross compiler can build it too.
 """
 
 import os
-import shutil
 import sys
-import sysconfig
 
 from cffi import FFI  # type: ignore[import-untyped]
 
@@ -35,22 +35,14 @@ ffibuilder.set_source(
 )
 
 
-def build_in_place() -> str:
-    """Compile into <repo>/build/cffi and copy the .so into ppy_py/."""
-    package_dir = os.path.dirname(_HERE)
-    repo = os.path.dirname(package_dir)
-    tmpdir = os.path.join(repo, "build", "cffi")
-    os.makedirs(tmpdir, exist_ok=True)
-    built = ffibuilder.compile(tmpdir=tmpdir, verbose=False)
-    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-    final = os.path.join(package_dir, "_capng" + suffix)
-    # Copy beside, then rename: a process that has the old .so mapped keeps
-    # a valid file instead of one rewritten under its feet.
-    partial = final + ".partial"
-    shutil.copyfile(built, partial)
-    os.replace(partial, final)
-    return final
+def emit(path: str) -> None:
+    """Write the C source of ppy_py._capng to PATH (replaced whole, never half-written)."""
+    partial = path + ".partial"
+    ffibuilder.emit_c_code(partial)
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":
-    print(build_in_place(), file=sys.stderr)
+    if len(sys.argv) != 2:
+        sys.exit("usage: capng_build.py OUT.c")
+    emit(sys.argv[1])

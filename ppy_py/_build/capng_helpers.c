@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * C helpers compiled into ppy_py._capng (see capng.h for the contract).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The one rule for where code may come from, for _ppy_sys (sysmodule.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * capget(2)/capset(2) of the calling thread, shared by both compiled modules:
  * ppy_py._capng (cffi, capng_helpers.c) and _ppy_sys (sysmodule.c).

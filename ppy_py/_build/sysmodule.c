@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * _ppy_sys: the few system calls that must be cheap, as a plain CPython
  * extension on the stable ABI (one .abi3.so for every CPython >= 3.8).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * faultshim: an LD_PRELOAD library that makes one call of ppy's privileged path fail.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """One line of figures from a libFuzzer log: make fuzz prints it for each target."""
 import re
 import sys

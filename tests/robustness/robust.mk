@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Robustness checks for the launcher (tests/robustness/, fuzz/). Included from the Makefile;
 # uses its CC, CFLAGS, HARDEN, LDHARDEN and CONF, so every variant is built exactly as ppy is.
 #
@@ -58,6 +59,8 @@ analyze:
 #   VARIANT=asan      -fsanitize=address,undefined, aborting on the first report, with
 #                     built-in options (tests/robustness/sanitize_opts.c) logging to SAN_LOG
 #   VARIANT=plain     the normal hardened build (for valgrind and the fault-injection shim)
+#   VARIANT=musl      the normal hardened build against musl (musl-gcc, libcap-ng built for
+#                     musl by tests/portability/prepare.sh into MUSL_DIR: make check-musl)
 VARIANT     ?= plain
 VARIANT_OUT ?= $(VARIANTS)/$(VARIANT)/ppy
 SAN_LOG     ?= /tmp/ppy-sanitizer
@@ -70,6 +73,9 @@ variant: wrapper/ppy.c $(ROBUST)/sanitize_opts.c
 ifeq ($(VARIANT),asan)
 	$(CC) $(SANFLAGS) $(CONF) -DSAN_LOG='"$(SAN_LOG)"' -o $(VARIANT_OUT) wrapper/ppy.c \
 		$(ROBUST)/sanitize_opts.c $(LDHARDEN) -lcap-ng
+else ifeq ($(VARIANT),musl)
+	musl-gcc $(CFLAGS) $(HARDEN) $(CONF) -isystem $(MUSL_DIR)/kinc -I$(MUSL_DIR)/capng/include \
+		-o $(VARIANT_OUT) wrapper/ppy.c -L$(MUSL_DIR)/capng/lib $(LDHARDEN) -lcap-ng
 else
 	$(CC) $(CFLAGS) $(HARDEN) $(CONF) -o $(VARIANT_OUT) wrapper/ppy.c $(LDFLAGS) $(LDHARDEN) -lcap-ng
 endif

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """pytest plugin: run the launcher test suite against an instrumented ppy.
 
 Loaded with `-p robust_variant` (tests/robustness on PYTHONPATH) by `make check-sanitize`
@@ -11,6 +12,8 @@ asan      bin/ppy is ppy built with -fsanitize=address,undefined (make VARIANT=a
           real one. ASan and UBSan run fine in secure-execution mode; their options are
           compiled in (tests/robustness/sanitize_opts.c): any report ends ppy with status
           99 and is written to INSTALL/san/, which must be empty at the end.
+musl      bin/ppy is ppy built against musl instead of glibc (make VARIANT=musl variant: musl-gcc,
+          libcap-ng built for musl; make check-musl), given the same file capabilities.
 valgrind  bin/ppy is a /bin/sh wrapper that runs the real ppy under valgrind memcheck
           (--trace-children=no: the interpreter ppy execs runs natively). For callers other
           than root to get ppy's capabilities, a private copy of the memcheck tool carries
@@ -63,6 +66,7 @@ SKIP = {
 }
 
 findings = []     # (install, file, first lines) of every sanitizer/valgrind report
+swapped = []      # every install whose bin/ppy was replaced
 launches = []     # valgrind: one log per instrumented launch
 deselected = []
 
@@ -107,14 +111,15 @@ def swap(inst):
     before = _help(inst.ppy)
     grantable = re.search(r"grantable: (\S+)", before).group(1)
     caps = os.getxattr(inst.ppy, "security.capability")
-    if VARIANT == "asan":
+    if VARIANT in ("asan", "musl"):
         san = os.path.join(inst.base, "san")
         os.mkdir(san)
         os.chmod(san, 0o1777)
-        out = os.path.join(inst.base, "ppy-asan")
-        _make_variant("asan", out, inst.prefix, grantable, san)
+        out = os.path.join(inst.base, "ppy-" + VARIANT)
+        _make_variant(VARIANT, out, inst.prefix, grantable, san)
         with open(out, "rb") as f:
-            assert b"__asan_init" in f.read(), "the variant is not instrumented"
+            mark = b"__asan_init" if VARIANT == "asan" else b"/lib/ld-musl-"
+            assert mark in f.read(), "the variant is not " + VARIANT
         shutil.copyfile(out, inst.ppy)
         os.setxattr(inst.ppy, "security.capability", caps)
         after = _help(inst.ppy)
@@ -140,6 +145,7 @@ def swap(inst):
         _valgrind_wrapper(inst.ppy, real, vg, logs, shim)
         after = _help(real)
     assert after == before, "the variant was built with other settings:\n%s\n%s" % (before, after)
+    swapped.append(inst.ppy)
 
 
 def collect(base):
@@ -156,8 +162,8 @@ def collect(base):
 
 
 def pytest_configure(config):
-    if VARIANT not in ("asan", "valgrind"):
-        raise pytest.UsageError("PPY_TEST_VARIANT must be asan or valgrind")
+    if VARIANT not in ("asan", "musl", "valgrind"):
+        raise pytest.UsageError("PPY_TEST_VARIANT must be asan, musl or valgrind")
     import ppytest
 
     orig_init, orig_remove = ppytest.Install.__init__, ppytest.Install.remove
@@ -178,9 +184,9 @@ def pytest_configure(config):
     shutil.rmtree(cli, ignore_errors=True)
     os.makedirs(cli)
     ppy = os.path.join(cli, "ppy")
-    if VARIANT == "asan":
+    if VARIANT in ("asan", "musl"):
         os.mkdir(os.path.join(cli, "san"), 0o1777)
-        _make_variant("asan", ppy, san_log=os.path.join(cli, "san"))
+        _make_variant(VARIANT, ppy, san_log=os.path.join(cli, "san"))
     else:
         _make_variant("plain", os.path.join(cli, "ppy-real"))
         os.mkdir(os.path.join(cli, "vglog"), 0o1777)
@@ -220,6 +226,7 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr = terminalreporter
     tr.section(f"ppy under {VARIANT}")
+    tr.write_line(f"{len(swapped)} installs ran the {VARIANT} build of ppy")
     for nodeid, reason in deselected:
         tr.write_line(f"not run under {VARIANT}: {nodeid}: {reason}")
     if VARIANT == "valgrind":

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Built-in sanitizer options for the ASan+UBSan variant of ppy (make VARIANT=asan variant).
  * ppy is file-capped, so the kernel runs it in secure-execution mode and the test suite

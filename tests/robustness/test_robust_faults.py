@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Fault injection: every failable call on ppy's launch path fails in turn.
 
 ppy is installed as usual and started by root with tests/robustness/faultshim.c in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The fuzz harnesses build, and every seed and every past crash input (fuzz/regress/)
 replays cleanly under ASan+UBSan. Quick; the fuzzing itself is `make fuzz`."""
 import glob

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The installed ppy binary carries the hardening the Makefile asks for, as readelf sees it.
 
 PIE (ELF type DYN with an interpreter and DF_1_PIE), full RELRO (a GNU_RELRO segment and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Load: 2,000 launches of a capped script from two callers, 16 at a time, while root
 rewrites the script and sets its capabilities again, in a loop.
 

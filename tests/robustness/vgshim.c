@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vgshim: preloaded into ppy under valgrind (test-only; make check-valgrind).
  *

@@ -1,6 +1,7 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The virtualenv of real PyPI packages that tests/test_apps.py runs under ppy.
 
-    python tests/apps/venv.py [PYTHON]     build it if needed (needs the network), print its path
+    python tests/apps/appsvenv.py [PYTHON]     build it if needed (needs the network), print its path
 
 Root's, 0755, under /var/lib/ppy-test-cache, one per requirements file and interpreter (a
 fresh machine builds it once; later runs reuse it). `make test` builds it before it enters
