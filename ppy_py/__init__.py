@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         CapabilityPermissionError,
         ThreadedCredentialError,
     )
+    from ._config import UntrustedCodeError, trusted_config
     from ._filecaps import FileCaps, clear_file_caps, file_caps, set_file_caps
     from ._privileges import drop_privileges, thread_count
     from ._process import (
@@ -107,6 +108,8 @@ _LAZY = {
     "set_pdeathsig": "_process",
     "set_process_name": "_process",
     "Securebits": "_securebits",
+    "UntrustedCodeError": "_config",
+    "trusted_config": "_config",
     "FileCaps": "_filecaps",
     "clear_file_caps": "_filecaps",
     "file_caps": "_filecaps",
@@ -128,6 +131,7 @@ __all__ = [
     "Securebits",
     "SecurebitsControl",
     "ThreadedCredentialError",
+    "UntrustedCodeError",
     "__version__",
     "ambient",
     "cap_last_cap",
@@ -158,6 +162,7 @@ __all__ = [
     "set_pdeathsig",
     "set_process_name",
     "thread_count",
+    "trusted_config",
 ]
 
 

@@ -2,12 +2,19 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: back up files the service account could not otherwise read.
 
-    chown backup:backup backup.py; chmod 0755 backup.py
-    setcap cap_dac_read_search=p backup.py
-    ./backup.py /etc /var/backups/etc.tar.gz
+    install -o backup -g backup -m 0755 backup.py /srv/backup/
+    setcap cap_dac_read_search=p /srv/backup/backup.py
+    # /srv/backup/backup.conf, owned by root (or backup), mode 0644:
+    #     source /etc
+    #     target /var/backups/etc.tar.gz
+    /srv/backup/backup.py
 
-cap_dac_read_search lets the script read any file and search any directory, only while
-raised: the archive itself is written with the account's own rights.
+Who may start it: anyone, safely. What it archives and where the archive goes come only
+from backup.conf beside it, which only root or the account can write (read with
+ppy_py.trusted_config, which checks that, hop by hop); it takes no arguments. The archive
+is written with the account's own rights, mode 0600. cap_dac_read_search is raised only
+while the sources are read. To let only some users start it: chgrp operators backup.py;
+chmod 0750 backup.py (then ppy --check no longer warns).
 """
 import os
 import sys
@@ -15,8 +22,26 @@ import tarfile
 
 import ppy_py
 
-source, target = sys.argv[1], sys.argv[2]
-with tarfile.open(target, "w:gz") as tar:
+if sys.argv[1:]:
+    sys.exit("backup.py takes no arguments: what it archives is in backup.conf beside it")
+sources, target = [], None
+for n, line in enumerate(ppy_py.trusted_config("backup.conf").splitlines(), 1):
+    word, _, value = line.strip().partition(" ")
+    if word == "source" and value.startswith("/"):
+        sources.append(value.strip())
+    elif word == "target" and value.startswith("/") and target is None:
+        target = value.strip()
+    elif word and not word.startswith("#"):
+        sys.exit("backup.conf, line %d: expected 'source /path' or one 'target /path'" % n)
+if not sources or target is None:
+    sys.exit("backup.conf names no source or no target")
+
+os.umask(0o077)
+partial = target + ".partial"
+fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w:gz") as tar:
     with ppy_py.raised("dac_read_search"):
-        tar.add(source, arcname=os.path.basename(source.rstrip("/")) or "root")
-print("archived %s into %s" % (source, target))
+        for source in sources:
+            tar.add(source, arcname=os.path.basename(source.rstrip("/")) or "root")
+os.rename(partial, target)
+print("archived %s into %s" % (", ".join(sources), target))

@@ -2,31 +2,44 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: serve a directory over HTTP on port 80 as a service account.
 
-    chown www:www http_server.py; chmod 0755 http_server.py
-    setcap cap_net_bind_service=p http_server.py
-    ./http_server.py --port 80 --directory /srv/www
+    install -o www -g www -m 0755 http_server.py /srv/www-server/
+    setcap cap_net_bind_service=p /srv/www-server/http_server.py
+    # /srv/www-server/http_server.conf, owned by root (or www), mode 0644:
+    #     directory /srv/www
+    #     port 80
+    #     bind 0.0.0.0
+    /srv/www-server/http_server.py
 
+Who may start it: anyone, safely. The directory, the port and the address come only from
+http_server.conf beside it, which only root or the account can write (checked with
+ppy_py.trusted_config); the caller may only add --once (answer one request and exit).
 The capability is raised only for bind(); the server then runs with nothing effective.
 """
-import argparse
 import functools
 import http.server
+import sys
 
 import ppy_py
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--port", type=int, default=80)
-parser.add_argument("--bind", default="0.0.0.0")
-parser.add_argument("--directory", default=".")
-parser.add_argument("--once", action="store_true", help="answer one request, then exit")
-args = parser.parse_args()
+if sys.argv[1:] not in ([], ["--once"]):
+    sys.exit("http_server.py takes only --once: what it serves is in http_server.conf")
+conf = {"bind": "0.0.0.0", "port": "80"}
+for n, line in enumerate(ppy_py.trusted_config("http_server.conf").splitlines(), 1):
+    key, _, value = line.strip().partition(" ")
+    if key in ("directory", "port", "bind") and value.strip():
+        conf[key] = value.strip()
+    elif key and not key.startswith("#"):
+        sys.exit("http_server.conf, line %d: expected 'directory', 'port' or 'bind'" % n)
+if not conf.get("directory", "").startswith("/") or not conf["port"].isdigit():
+    sys.exit("http_server.conf needs 'directory /absolute/path' and a numeric port")
 
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=args.directory)
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=conf["directory"])
 with ppy_py.raised("net_bind_service"):
-    server = http.server.HTTPServer((args.bind, args.port), handler)
-print("serving %s on %s:%d, effective capabilities: %s"
-      % (args.directory, args.bind, args.port, ppy_py.current().effective or "none"), flush=True)
-if args.once:
+    server = http.server.HTTPServer((conf["bind"], int(conf["port"])), handler)
+print("serving %s on %s:%s, effective capabilities: %s"
+      % (conf["directory"], conf["bind"], conf["port"], ppy_py.current().effective or "none"),
+      flush=True)
+if sys.argv[1:] == ["--once"]:
     server.handle_request()
 else:
     server.serve_forever()

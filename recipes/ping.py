@@ -2,9 +2,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: ICMP echo with a raw socket, holding only cap_net_raw.
 
-    chown monitor:monitor ping.py; chmod 0755 ping.py
-    setcap cap_net_raw=p ping.py
-    ./ping.py 127.0.0.1
+    install -o monitor -g monitor -m 0755 ping.py /srv/monitor/
+    setcap cap_net_raw=p /srv/monitor/ping.py
+    # /srv/monitor/ping.conf, owned by root (or monitor), mode 0644: one host per line
+    #     127.0.0.1
+    /srv/monitor/ping.py
+
+Who may start it: anyone, safely. The hosts come only from ping.conf beside it (checked
+with ppy_py.trusted_config); it takes no arguments, and the raw socket only ever sends one
+echo request with a fixed payload to each. cap_net_raw is raised only to open the socket.
 """
 import os
 import socket
@@ -24,19 +30,23 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
+if sys.argv[1:]:
+    sys.exit("ping.py takes no arguments: the hosts it pings are in ping.conf beside it")
+hosts = [l.strip() for l in ppy_py.trusted_config("ping.conf").splitlines()
+         if l.strip() and not l.startswith("#")]
 with ppy_py.raised("net_raw"):
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
 ident, payload = os.getpid() & 0xFFFF, b"ppy-ping"
-header = struct.pack("!BBHHH", 8, 0, 0, ident, 1)
-packet = struct.pack("!BBHHH", 8, 0, checksum(header + payload), ident, 1) + payload
 sock.settimeout(5)
-start = time.monotonic()
-sock.sendto(packet, (host, 0))
-while True:
-    reply, addr = sock.recvfrom(1024)
-    icmp = reply[(reply[0] & 0x0F) * 4:]
-    kind, _, _, rid, seq = struct.unpack("!BBHHH", icmp[:8])
-    if kind == 0 and rid == ident and seq == 1:
-        break
-print("reply from %s: seq=1 time=%.3f ms" % (addr[0], (time.monotonic() - start) * 1000))
+for seq, host in enumerate(hosts, 1):
+    header = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+    packet = struct.pack("!BBHHH", 8, 0, checksum(header + payload), ident, seq) + payload
+    start = time.monotonic()
+    sock.sendto(packet, (host, 0))
+    while True:
+        reply, addr = sock.recvfrom(1024)
+        icmp = reply[(reply[0] & 0x0F) * 4:]
+        kind, _, _, rid, rseq = struct.unpack("!BBHHH", icmp[:8])
+        if kind == 0 and rid == ident and rseq == seq:
+            break
+    print("reply from %s: seq=%d time=%.3f ms" % (addr[0], seq, (time.monotonic() - start) * 1000))

@@ -2,19 +2,27 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: set the system clock, holding only cap_sys_time.
 
-    chown timekeeper:timekeeper set_clock.py; chmod 0755 set_clock.py
-    setcap cap_sys_time=p set_clock.py
-    ./set_clock.py 2026-11-22T12:00:00Z     # set the clock
-    ./set_clock.py --check                  # prove the permission without changing anything
+    install -o timekeeper -g timekeepers -m 0750 set_clock.py /srv/clock/
+    setcap cap_sys_time=p /srv/clock/set_clock.py
+    /srv/clock/set_clock.py 2026-11-22T12:00:00Z     # set the clock
+    /srv/clock/set_clock.py --check                  # prove the permission, change nothing
 
---check calls settimeofday(NULL, NULL): the kernel checks CAP_SYS_TIME and changes nothing.
+Who may start it: only the members of group timekeepers. The time is the caller's to
+choose, so the callers are limited instead: mode 0750, and the script refuses to run when
+others may execute it. --check calls settimeofday(NULL, NULL): the kernel checks
+CAP_SYS_TIME and changes nothing.
 """
 import ctypes
 import datetime
 import os
+import stat
 import sys
 
 import ppy_py
+
+if os.stat(__file__).st_mode & (stat.S_IROTH | stat.S_IXOTH):
+    sys.exit("set_clock.py: any local user may start it, and it sets the clock: limit it to "
+             "a group of callers (chgrp timekeepers set_clock.py; chmod 0750 set_clock.py)")
 
 libc = ctypes.CDLL(None, use_errno=True)
 SYS_settimeofday = 164   # x86_64
@@ -35,10 +43,12 @@ if sys.argv[1:] == ["--check"]:
     with ppy_py.raised("sys_time"):
         no_op_settime()
     print("inside ppy_py.raised('sys_time'): allowed; the clock was not changed")
-else:
+elif len(sys.argv) == 2:
     when = datetime.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00"))
     with ppy_py.raised("sys_time"):
         time_ns = int(when.timestamp() * 1e9)
         import time
         time.clock_settime_ns(time.CLOCK_REALTIME, time_ns)
     print("clock set to %s" % when.isoformat())
+else:
+    sys.exit("usage: set_clock.py ISO-TIME | --check")

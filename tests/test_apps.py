@@ -10,6 +10,7 @@ Every server binds through ppy_py.activation (capability raised for bind() only)
 with nothing permitted, effective, inheritable or ambient, in its master and its workers.
 """
 import os
+import shutil
 import signal
 import ssl
 import subprocess
@@ -43,6 +44,10 @@ def apps_python():
                     "can be reached" % e)
 
 
+RECIPES = os.path.join(REPO, "recipes")
+APPS = ("hello_wsgi.py", "hello_asgi.py", "hello_aiohttp.py")
+
+
 @pytest.fixture(scope="module")
 def inst(apps_python):
     inst = Install()
@@ -52,59 +57,34 @@ def inst(apps_python):
         os.mkdir(inst.app, 0o755)
         os.chown(inst.app, OWNER, OWNER)
         inst.python = apps_python
-        for name, text in APP_FILES.items():
+        for name in APPS:     # the recipes' apps, beside the scripts as the headers say
             path = os.path.join(inst.app, name)
-            with open(path, "w") as f:
-                f.write(textwrap.dedent(text))
+            shutil.copy(os.path.join(RECIPES, name), path)
             os.chown(path, OWNER, OWNER)
         yield inst
     finally:
         inst.remove()
 
 
-# What each app answers: its pid, its parent, its uid, and its capability sets.
-REPORT = """
-    def report():
-        import json, os
-        caps = {l.split(":")[0]: l.split()[1] for l in open("/proc/self/status")
-                if l.startswith(("CapInh", "CapPrm", "CapEff", "CapAmb"))}
-        return json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "uid": os.getuid(),
-                           "caps": caps, "cwd": os.getcwd()})
-"""
-
-APP_FILES = {
-    "wsgi_app.py": REPORT + """
-    from flask import Flask
-    app = Flask(__name__)
-
-    @app.route("/")
-    def hello():
-        return report()
-    """,
-    "asgi_app.py": REPORT + """
-    from starlette.applications import Starlette
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    async def hello(request):
-        return PlainTextResponse(report())
-
-    app = Starlette(routes=[Route("/", hello)])
-    """,
-    "aio_app.py": REPORT + """
-    from aiohttp import web
-
-    async def hello(request):
-        return web.Response(text=report())
-
-    app = web.Application()
-    app.add_routes([web.get("/", hello)])
-    """,
-}
+def recipe(inst, name):
+    """recipes/NAME installed as its header says: beside the apps, owned by the service
+    account, 0755, cap_net_bind_service=p; its #! names this install's ppy and venv."""
+    with open(os.path.join(RECIPES, name)) as f:
+        first, text = f.read().split("\n", 1)
+    assert first == "#!/usr/local/bin/ppy /srv/venvs/web/bin/python", first
+    assert "setcap cap_net_bind_service=p" in text
+    path = os.path.join(inst.app, name)
+    with open(path, "w") as f:
+        f.write("#!%s %s\n%s" % (inst.ppy, inst.python, text))
+    os.chown(path, OWNER, OWNER)
+    os.chmod(path, 0o755)
+    subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
+    return path
 
 
 def capped(inst, name, body, caps="cap_net_bind_service=p"):
-    """A script NAME in the app directory, owned by OWNER, on the apps interpreter."""
+    """A script NAME (not a recipe) in the app directory, owned by OWNER, on the apps
+    interpreter."""
     path = os.path.join(inst.app, name)
     with open(path, "w") as f:
         f.write("#!%s %s\n%s" % (inst.ppy, inst.python, textwrap.dedent(body)))
@@ -188,10 +168,7 @@ def assert_nothing_held(procs, at_least):
 # ---------------------------------------------------------------- servers (E)
 
 def test_gunicorn_flask_two_workers_on_port_80(inst):
-    path = capped(inst, "serve_gunicorn.py", """
-        from ppy_py import activation
-        activation.serve(["gunicorn", "--workers", "2", "wsgi_app:app"], listen=["127.0.0.1:80"])
-    """)
+    path = recipe(inst, "serve_gunicorn.py")
     proc = start(path)
     try:
         answers = [fetch("http://127.0.0.1:80/") for _ in range(8)]
@@ -209,11 +186,7 @@ def test_gunicorn_flask_two_workers_on_port_80(inst):
 def test_uvicorn_starlette_two_spawned_workers_on_port_80(inst):
     # uvicorn's workers are new interpreters (multiprocessing spawn): they too start under
     # ppy's boot (ppy_boot.child), with the code-origin rule, and hold nothing.
-    path = capped(inst, "serve_uvicorn.py", """
-        from ppy_py import activation
-        activation.serve(["uvicorn", "--fd", "3", "--workers", "2", "asgi_app:app"],
-                         listen=["127.0.0.1:80"])
-    """)
+    path = recipe(inst, "serve_uvicorn.py")
     proc = start(path)
     try:
         answers = [fetch("http://127.0.0.1:80/") for _ in range(8)]
@@ -227,11 +200,7 @@ def test_uvicorn_starlette_two_spawned_workers_on_port_80(inst):
 
 
 def test_hypercorn_two_workers_on_port_80(inst):
-    path = capped(inst, "serve_hypercorn.py", """
-        from ppy_py import activation
-        activation.serve(["hypercorn", "--bind", "fd://3", "--workers", "2", "asgi_app:app"],
-                         listen=["127.0.0.1:80"])
-    """)
+    path = recipe(inst, "serve_hypercorn.py")
     proc = start(path)
     try:
         answers = [fetch("http://127.0.0.1:80/") for _ in range(4)]
@@ -250,17 +219,7 @@ def test_aiohttp_tls_on_port_443(inst):
     for f, mode in ((key, 0o600), (cert, 0o644)):
         os.chown(f, OWNER, OWNER)
         os.chmod(f, mode)
-    path = capped(inst, "serve_aiohttp.py", """
-        import ssl
-        from aiohttp import web
-        from ppy_py import activation
-        socks = activation.bind(["127.0.0.1:443"])
-        activation.drop_all()
-        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        tls.load_cert_chain("tls.crt", "tls.key")    # the account's own 0600 key
-        import aio_app
-        web.run_app(aio_app.app, sock=socks[0], ssl_context=tls, print=None)
-    """)
+    path = recipe(inst, "serve_aiohttp.py")
     proc = start(path)
     insecure = ssl.create_default_context()
     insecure.check_hostname = False
@@ -279,7 +238,7 @@ def test_without_the_helper_a_library_bind_fails_and_says_why(inst):
     # helper above is the way; this pins the reason down.
     path = capped(inst, "serve_plain.py", """
         import sys
-        sys.argv = ["gunicorn", "--bind", "127.0.0.1:80", "wsgi_app:app"]
+        sys.argv = ["gunicorn", "--bind", "127.0.0.1:80", "hello_wsgi:app"]
         from gunicorn.app.wsgiapp import run
         run()
     """)
@@ -297,8 +256,8 @@ def test_flask_debug_reloader_reexecutes_through_the_boot(inst):
     # Werkzeug's reloader runs sys.orig_argv again in a child, which holds no capability:
     # the boot re-reads the script from its path and runs it under the same rule.
     path = capped(inst, "serve_debug.py", """
-        import wsgi_app
-        wsgi_app.app.run(host="127.0.0.1", port=8080, debug=True, use_reloader=True)
+        import hello_wsgi
+        hello_wsgi.app.run(host="127.0.0.1", port=8080, debug=True, use_reloader=True)
     """)
     proc = start(path)
     try:
@@ -315,10 +274,7 @@ def test_flask_debug_reloader_reexecutes_through_the_boot(inst):
 
 
 def test_gunicorn_usr2_hot_upgrade_comes_back_through_the_boot(inst):
-    path = capped(inst, "serve_usr2.py", """
-        from ppy_py import activation
-        activation.serve(["gunicorn", "--workers", "1", "wsgi_app:app"], listen=["127.0.0.1:80"])
-    """)
+    path = recipe(inst, "serve_gunicorn.py")
     proc = start(path)
     try:
         old = fetch("http://127.0.0.1:80/")
@@ -327,7 +283,7 @@ def test_gunicorn_usr2_hot_upgrade_comes_back_through_the_boot(inst):
         for _ in range(100):   # the new master: a child of the old one, under ppy's boot
             new = [p for p, (c, _) in group_processes(proc).items()
                    if "ppy_boot.main()" in c and "bin/gunicorn" in c and p != master]
-            if len(new) >= 2:  # the new master and its worker
+            if len(new) >= 3:  # the new master and its two workers
                 break
             time.sleep(0.1)
         os.kill(master, signal.SIGTERM)   # the old master goes; the new one keeps serving
@@ -346,16 +302,13 @@ def test_gunicorn_usr2_hot_upgrade_comes_back_through_the_boot(inst):
 
 def test_gunicorn_started_from_the_callers_directory_loads_the_owners_app(inst):
     # gunicorn puts its --chdir (by default the working directory) on sys.path: the caller's
-    # own wsgi_app.py used to run as the owner. The script starts in its own directory.
+    # own hello_wsgi.py used to run as the owner. The script starts in its own directory.
     caller_dir = os.path.join(inst.base, "caller-dir")
     os.makedirs(caller_dir, exist_ok=True)
     os.chown(caller_dir, CALLER, CALLER)
-    with open(os.path.join(caller_dir, "wsgi_app.py"), "w") as f:
+    with open(os.path.join(caller_dir, "hello_wsgi.py"), "w") as f:
         f.write("raise SystemExit('CALLER-CODE-RAN')\n")
-    path = capped(inst, "serve_cwd.py", """
-        from ppy_py import activation
-        activation.serve(["gunicorn", "wsgi_app:app"], listen=["127.0.0.1:80"])
-    """)
+    path = recipe(inst, "serve_gunicorn.py")
     proc = start(path, cwd=caller_dir)
     try:
         answer = fetch("http://127.0.0.1:80/")
@@ -378,7 +331,7 @@ def test_a_gunicorn_config_file_from_the_caller_is_refused(inst):
     path = capped(inst, "serve_args.py", """
         import sys
         from ppy_py import activation
-        activation.serve(["gunicorn", *sys.argv[1:], "wsgi_app:app"], listen=["127.0.0.1:80"])
+        activation.serve(["gunicorn", *sys.argv[1:], "hello_wsgi:app"], listen=["127.0.0.1:80"])
     """)
     proc = start(path, "-c", conf)
     try:

@@ -733,6 +733,61 @@ static PyObject *sys_origin_check(PyObject *self, PyObject *args)
     return PyUnicode_DecodeFSDefault(o.real);
 }
 
+/*
+ * origin_open(path, owner): a read-only descriptor on PATH, a regular file that only root
+ * or OWNER can have written (the rule for code: the file, every directory above it, every
+ * symlink on the way), checked to be the file that was walked to. PermissionError naming
+ * the reason otherwise. For what a ppy script acts on, which must be as trustworthy as its
+ * code (ppy_py.trusted_config). Needs no origin_install.
+ */
+static PyObject *sys_origin_open(PyObject *self, PyObject *args)
+{
+    PyObject *path, *bytes = NULL;
+    unsigned long owner;
+    struct ppy_origin o;
+    struct stat st;
+    int rc, fd;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Ok:origin_open", &path, &owner))
+        return NULL;
+    if (owner >= (unsigned long)(uid_t)-1) {
+        PyErr_SetString(PyExc_ValueError, "origin_open: not a uid");
+        return NULL;
+    }
+    if (!PyUnicode_FSConverter(path, &bytes))
+        return NULL;
+    o.owner = (uid_t)owner;
+    rc = ppy_origin_walk(&o, PyBytes_AsString(bytes), 0);
+    Py_DECREF(bytes);
+    if (rc == 0) {
+        fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+            rc = errno;
+        else if (fstat(fd, &st) != 0 || st.st_dev != o.st.st_dev || st.st_ino != o.st.st_ino) {
+            close(fd);
+            rc = ppy_origin_refuse(&o, "", o.real, "changed while it was checked");
+        } else
+            return PyLong_FromLong(fd);
+    }
+    if (rc == PPY_ORIGIN_UNTRUSTED) {
+        PyObject *shown = PyUnicode_FromFormat("%s; only root and uid %lu may be able to "
+                                               "write it", o.why, owner);
+        if (shown != NULL) {
+            PyObject *exc = PyObject_CallFunction(PyExc_PermissionError, "iOO", EACCES,
+                                                  shown, path);
+            if (exc != NULL) {
+                PyErr_SetObject(PyExc_PermissionError, exc);
+                Py_DECREF(exc);
+            }
+            Py_DECREF(shown);
+        }
+        return NULL;
+    }
+    errno = rc;
+    return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+}
+
 /* origin_owner(): the owner the rule trusts besides root, or -1 when not installed. */
 static PyObject *sys_origin_owner(PyObject *self, PyObject *unused)
 {
@@ -852,6 +907,8 @@ static PyMethodDef sys_methods[] = {
       "origin_install(owner) -> None: code must now come from root or OWNER (once)" },
     { "origin_check", sys_origin_check, METH_VARARGS,
       "origin_check(path, dir=False) -> physical path, or UntrustedCodeError/OSError" },
+    { "origin_open", sys_origin_open, METH_VARARGS,
+      "origin_open(path, owner) -> fd of PATH, which only root or OWNER can have written" },
     { "origin_owner", sys_origin_owner, METH_NOARGS,
       "origin_owner() -> the trusted owner, or -1 before origin_install" },
     { "origin_refusals", sys_origin_refusals, METH_NOARGS,
