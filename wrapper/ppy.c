@@ -274,22 +274,62 @@ static void set_caps(uint64_t perm, uint64_t eff, uint64_t inh, const char *step
 
 /* ---------------------------------------------------------------- the caller's process */
 
-/* Read a /proc/self file, making sure it really is procfs. */
-static void read_proc(const char *path, char *buf, size_t size)
+/* Open a /proc file, making sure it really is procfs. */
+static int open_proc(const char *path)
 {
 	struct statfs sfs;
-	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		die_errno(PPY_EX_CALLER, "cannot open %s", path);
 	if (fstatfs(fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC)
 		die(PPY_EX_CALLER, "%s is not on procfs", path);
+	return fd;
+}
+
+/* Read a /proc/self file, making sure it really is procfs. */
+static void read_proc(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open_proc(path);
+
 	n = read(fd, buf, size - 1);
 	if (n < 0)
 		die_errno(PPY_EX_CALLER, "cannot read %s", path);
 	buf[n] = '\0';
 	close(fd);
+}
+
+/* All of a /proc file, however long: /proc/self/status lists every supplementary group,
+   up to 65536 of them (over 700 KB). The caller frees it. */
+static char *read_proc_all(const char *path)
+{
+	size_t size = 16384, len = 0;
+	char *buf = malloc(size), *more;
+	ssize_t n;
+	int fd = open_proc(path);
+
+	for (;;) {
+		if (!buf)
+			die(PPY_EX_SYSCALL, "out of memory reading %s", path);
+		n = read(fd, buf + len, size - len - 1);
+		if (n < 0)
+			die_errno(PPY_EX_CALLER, "cannot read %s", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len + 1 == size) {
+			if (size >= (16UL << 20))
+				die(PPY_EX_CALLER, "%s is longer than %zu bytes", path, size);
+			more = realloc(buf, size *= 2);
+			if (!more)
+				free(buf);
+			buf = more;
+		}
+	}
+	buf[len] = '\0';
+	close(fd);
+	return buf;
 }
 
 static long status_field(const char *status, const char *name)
@@ -305,15 +345,16 @@ static long status_field(const char *status, const char *name)
 static void check_caller(void)
 {
 	unsigned long inside, outside, count;
-	char buf[4096], more;
+	char buf[4096], more, *status;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
 		die(PPY_EX_CALLER, "started with no_new_privs set: the kernel gave ppy no privileges");
-	read_proc("/proc/self/status", buf, sizeof buf);
-	if (status_field(buf, "\nTracerPid:") != 0)
+	status = read_proc_all("/proc/self/status");
+	if (status_field(status, "\nTracerPid:") != 0)
 		die(PPY_EX_CALLER, "ppy is being traced; refusing to run under a debugger");
-	if (status_field(buf, "\nThreads:") != 1)
+	if (status_field(status, "\nThreads:") != 1)
 		die(PPY_EX_CALLER, "more than one thread at start (credentials are per-thread)");
+	free(status);
 	read_proc("/proc/self/uid_map", buf, sizeof buf);
 	if (sscanf(buf, "%lu %lu %lu %c", &inside, &outside, &count, &more) != 3 ||
 	    inside != 0 || outside != 0 || count != 4294967295UL)
@@ -433,7 +474,8 @@ static void reset_process(void)
 			continue;
 		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 		if (null < 0 || (null != fd && dup2(null, fd) != fd))
-			_exit(PPY_EX_CALLER); /* cannot even report: stderr itself is unusable */
+			die_errno(PPY_EX_CALLER, "cannot put /dev/null in place of fd %d, which "
+				  "the caller left %s", fd, fl < 0 ? "closed" : "open the wrong way");
 		if (null != fd)
 			close(null);
 	}
@@ -487,12 +529,15 @@ static void reset_process(void)
 static int open_parent(const char *abs, uid_t owner, int status, const char *what,
 		       char *copy, size_t size, const char **last)
 {
+	static char shown[PATH_MAX * 4 + 1];
 	struct stat st;
 	char *name, *slash;
 	int dir;
 
-	if (abs[0] != '/' || strlen(abs) >= size)
-		die(status, "%s: '%s' is not an absolute path", what, abs);
+	if (abs[0] != '/' || strlen(abs) >= size) {
+		escape(abs, shown, sizeof shown);
+		die(status, "%s: '%s' is not an absolute path", what, shown);
+	}
 	strcpy(copy, abs);
 	dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
@@ -501,12 +546,11 @@ static int open_parent(const char *abs, uid_t owner, int status, const char *wha
 		if (fstat(dir, &st) != 0)
 			die_errno(PPY_EX_SYSCALL, "fstat");
 		if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-			static char here[PATH_MAX * 4 + 1];
 			if (name > copy + 1)
 				name[-1] = '\0';
-			escape(name > copy + 1 ? copy : "/", here, sizeof here);
+			escape(name > copy + 1 ? copy : "/", shown, sizeof shown);
 			die(status, "%s: directory %s is %s; only root%s may be able to write "
-			    "there (chmod go-w, or move the file)", what, here,
+			    "there (chmod go-w, or move the file)", what, shown,
 			    st.st_mode & (S_IWGRP | S_IWOTH) ? "writable by group or others"
 							    : "owned by another user",
 			    owner ? " or the script's owner" : "");
@@ -516,14 +560,20 @@ static int open_parent(const char *abs, uid_t owner, int status, const char *wha
 			break;
 		*slash = '\0';
 		int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0)
-			die_errno(status, "%s: cannot open directory '%s'", what, name);
+		if (next < 0) {
+			int saved = errno;
+			escape(copy, shown, sizeof shown);
+			errno = saved;
+			die_errno(status, "%s: cannot open directory %s", what, shown);
+		}
 		*slash = '/';
 		close(dir);
 		dir = next;
 	}
-	if (!*name)
-		die(status, "%s: '%s' names a directory", what, abs);
+	if (!*name) {
+		escape(abs, shown, sizeof shown);
+		die(status, "%s: '%s' names a directory", what, shown);
+	}
 	*last = name;
 	return dir;
 }
@@ -731,6 +781,13 @@ struct conf {
 	size_t nforbid;
 };
 
+__attribute__((noreturn))
+static void too_many_lines(const char *what, size_t line)
+{
+	die(PPY_EX_INSTALL, "configuration %s, line %zu: more than %d '%s' lines", PPY_CONF,
+	    line, PPY_MAX_INTERPRETERS, what);
+}
+
 /*
  * PPY_CONF, if it exists, says, one item per line:
  *     interpreter /srv/venvs/web/bin/python     an interpreter scripts may ask for
@@ -741,7 +798,7 @@ struct conf {
 static void read_conf(struct conf *c)
 {
 	static char text[65536];
-	char copy[PATH_MAX], *save = NULL;
+	char copy[PATH_MAX];
 	const char *last;
 	struct stat st;
 	size_t line = 0;
@@ -770,22 +827,26 @@ static void read_conf(struct conf *c)
 		    sizeof text - 2);
 	text[len] = '\0';
 	close(fd);
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = text, *next; l; l = next) {
 		char word[32], mode[8], path[PATH_MAX], extra;
+		if ((next = strchr(l, '\n')))
+			*next++ = '\0';
 		line++;
 		l += strspn(l, " \t");
 		if (*l == '#' || *l == '\0')
 			continue;
 		if (sscanf(l, "%31s %4095s %c", word, path, &extra) == 2 &&
-		    strcmp(word, "interpreter") == 0 && path[0] == '/' &&
-		    c->ninterp < PPY_MAX_INTERPRETERS) {
+		    strcmp(word, "interpreter") == 0 && path[0] == '/') {
+			if (c->ninterp == PPY_MAX_INTERPRETERS)
+				too_many_lines("interpreter", line);
 			if (!(c->interp[c->ninterp++] = strdup(path)))
 				die(PPY_EX_SYSCALL, "out of memory");
 		} else if (sscanf(l, "%31s %7s %4095s %c", word, mode, path, &extra) == 3 &&
 			   strcmp(word, "forbid-exec") == 0 &&
 			   (strcmp(mode, "raise") == 0 || strcmp(mode, "log") == 0) &&
-			   (path[0] == '/' || strcmp(path, "*") == 0) &&
-			   c->nforbid < PPY_MAX_INTERPRETERS) {
+			   (path[0] == '/' || strcmp(path, "*") == 0)) {
+			if (c->nforbid == PPY_MAX_INTERPRETERS)
+				too_many_lines("forbid-exec", line);
 			c->forbid_mode[c->nforbid] = strcmp(mode, "raise") == 0 ? "raise" : "log";
 			if (!(c->forbid[c->nforbid++] = strdup(path)))
 				die(PPY_EX_SYSCALL, "out of memory");
@@ -818,6 +879,49 @@ static int conf_allows(const struct conf *c, const char *path)
 }
 
 /*
+ * The word after ppy on a script's "#!" line, from the first LEN bytes of the file read
+ * into BUF (which has room for a NUL after them): "#!/usr/local/bin/ppy
+ * /srv/venvs/web/bin/python" gives "/srv/venvs/web/bin/python", "#!/usr/local/bin/ppy"
+ * gives "", any other first line NULL. Like the kernel, it looks for the line within the
+ * first 256 bytes; in a shorter file, the line may end with the file instead of a newline.
+ * *TOOLONG is set when a #! line does not end within them.
+ */
+static char *shebang_word(char *buf, ssize_t len, int *toolong)
+{
+	char *nl, *word, *end;
+
+	buf[len] = '\0';
+	*toolong = 0;
+	if (len < 2 || buf[0] != '#' || buf[1] != '!')
+		return NULL;
+	if ((nl = memchr(buf, '\n', (size_t)len)))
+		*nl = '\0';
+	else if (len >= 256)
+		*toolong = 1;
+	word = buf + 2 + strspn(buf + 2, " \t");          /* the launcher */
+	end = word + strcspn(word, " \t");
+	if (end - word < 3 || strncmp(end - 3, "ppy", 3) != 0 ||
+	    (end - word != 3 && end[-4] != '/'))
+		return NULL;
+	word = end + strspn(end, " \t");                    /* what follows it */
+	for (end = word + strlen(word); end > word && strchr(" \t\r", end[-1]); end--)
+		;
+	*end = '\0';
+	return word;
+}
+
+/* The script's #! line names an interpreter ppy.conf does not list. */
+__attribute__((noreturn))
+static void refuse_interpreter(const char *word)
+{
+	static char shown[PATH_MAX * 4 + 1];
+
+	escape(word, shown, sizeof shown);
+	die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow "
+	    "(add 'interpreter %s' there as root)", shown, PPY_CONF, shown);
+}
+
+/*
  * The interpreter is chosen by the script's own first line, read from FD (the sealed
  * copy when launching): "#!/usr/local/bin/ppy /srv/venvs/web/bin/python" selects that
  * interpreter if PPY_CONF allows it; anything else runs the built-in one. HINT is the
@@ -825,39 +929,42 @@ static int conf_allows(const struct conf *c, const char *path)
  */
 static const char *select_interpreter(int fd, const struct conf *c, const char *hint)
 {
-	char buf[257], *nl, *word, *end;
+	char buf[257], *word;
+	int toolong;
 	ssize_t len = pread(fd, buf, sizeof buf - 1, 0);
 
 	if (len < 0)
 		die_errno(PPY_EX_SYSCALL, "read");
-	buf[len] = '\0';
-	word = NULL;
-	if (len >= 2 && buf[0] == '#' && buf[1] == '!') {
-		if (!(nl = memchr(buf, '\n', (size_t)len)))
-			die(PPY_EX_FILE, "its #! line is longer than %zu bytes", sizeof buf - 2);
-		*nl = '\0';
-		word = buf + 2 + strspn(buf + 2, " \t");          /* the launcher */
-		end = word + strcspn(word, " \t");
-		if (end - word >= 3 && strncmp(end - 3, "ppy", 3) == 0 &&
-		    (end - word == 3 || end[-4] == '/')) {
-			word = end + strspn(end, " \t");             /* what follows it */
-			for (end = word + strlen(word); end > word && strchr(" \t\r", end[-1]); end--)
-				;
-			*end = '\0';
-		} else {
-			word = NULL;
-		}
-	}
+	word = shebang_word(buf, len, &toolong);
+	if (toolong)
+		die(PPY_EX_FILE, "its #! line is longer than %zu bytes", sizeof buf - 2);
 	if (hint && (!word || strcmp(word, hint) != 0))
 		die(PPY_EX_FILE, "started with interpreter %s, which its #! line does not name", hint);
 	if (!word || !*word)
 		return PPY_PYTHON;
 	if (!conf_allows(c, word))
-		die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow "
-		    "(add 'interpreter %s' there as root)", word, PPY_CONF, word);
-	if (!(end = strdup(word)))
+		refuse_interpreter(word);
+	if (!(word = strdup(word)))
 		die(PPY_EX_SYSCALL, "out of memory");
-	return end;
+	return word;
+}
+
+/* PATH is a file whose #! line names WORD after ppy: the kernel started ppy for it
+   ("#!.../ppy WORD" makes ppy's arguments WORD PATH ARG...). */
+static int names_interpreter(const char *path, const char *word)
+{
+	char buf[257], *got;
+	struct stat st;
+	ssize_t len;
+	int toolong, yes = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (len = pread(fd, buf, sizeof buf - 1, 0)) >= 0)
+		yes = (got = shebang_word(buf, len, &toolong)) && strcmp(got, word) == 0;
+	close(fd);
+	return yes;
 }
 
 /* ---------------------------------------------------------------- the script */
@@ -1002,7 +1109,10 @@ static void check_script(const char *arg, struct script *s)
 
 	/* The real path of what was opened; every directory above it must be trusted. */
 	n = readlink(proc, s->path, sizeof s->path - 1);
-	if (n < 0 || n >= (ssize_t)sizeof s->path - 1)
+	if ((n < 0 && errno == ENAMETOOLONG) || n >= (ssize_t)sizeof s->path - 1)
+		die(PPY_EX_FILE, "its real path is longer than %zu bytes, too long to check",
+		    sizeof s->path - 2);
+	if (n < 0)
 		die_errno(PPY_EX_SYSCALL, "readlink %s", proc);
 	s->path[n] = '\0';
 	dir = open_parent(s->path, s->st.st_uid, PPY_EX_DIR, "untrusted path", copy,
@@ -1219,6 +1329,11 @@ int main(int argc, char **argv, char **envp)
 	const char *python, *hint = NULL;
 	struct stat st;
 
+	/* Every refusal of a launch is logged, the caller's state included: the log opens
+	   first (it connects on the first message, after the descriptors are reset). */
+	openlog("ppy", LOG_PID, LOG_AUTHPRIV);
+	logging = 1;
+
 	/* Parse. Nothing after SCRIPT is ever read by ppy or by the interpreter as an option. */
 	if (argc < 1 || !argv[0])
 		die(PPY_EX_USAGE, "started without argv[0]; refusing");
@@ -1231,7 +1346,7 @@ int main(int argc, char **argv, char **envp)
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "--check") == 0)
-		check = 1, first = 2;
+		check = 1, first = 2, logging = 0;   /* a dry run, for anyone: not logged */
 	else if (argc >= 2 && strcmp(argv[1], "--") == 0)
 		first = 2;
 	if (first >= argc || (check && first + 1 != argc))
@@ -1242,10 +1357,6 @@ int main(int argc, char **argv, char **envp)
 	nenv = keep_caller_env(envp, env, 40);
 	reset_process();
 	last_cap = read_last_cap();
-	if (!check) {
-		openlog("ppy", LOG_PID, LOG_AUTHPRIV);
-		logging = 1;
-	}
 	check_caller();
 
 	/* Touch no path with privilege: empty the effective set before opening anything. */
@@ -1257,12 +1368,14 @@ int main(int argc, char **argv, char **envp)
 	if (first + 1 < argc && conf_allows(&conf, argv[first])) {
 		hint = argv[first++];
 	} else if (first + 1 < argc && argv[first][0] == '/' && stat(argv[first], &st) == 0 &&
-		   S_ISREG(st.st_mode) && st.st_uid == 0) {
-		/* A root-owned program where the script goes: the kernel passed the word of a
-		   "#!.../ppy INTERPRETER" line (a root-owned file is never a runnable script). */
+		   S_ISREG(st.st_mode) && st.st_uid == 0 &&
+		   names_interpreter(argv[first + 1], argv[first])) {
+		/* A root-owned program where the script goes, named by the next argument's #!
+		   line: the kernel passed the word of a "#!.../ppy INTERPRETER" line that
+		   PPY_CONF does not list. (Any other root-owned file is a script given by hand,
+		   refused below as root's.) */
 		escape(argv[first + 1], script_shown, sizeof script_shown);
-		die(PPY_EX_FILE, "'%s' is a root-owned program, not a script; if a '#!.../ppy "
-		    "INTERPRETER' line named it, %s does not allow it", argv[first], PPY_CONF);
+		refuse_interpreter(argv[first]);
 	}
 	arg = argv[first];
 	escape(arg, script_shown, sizeof script_shown);
