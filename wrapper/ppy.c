@@ -778,6 +778,7 @@ struct conf {
 	size_t ninterp;
 	char *forbid[PPY_MAX_INTERPRETERS];   /* scripts (real paths, or "*") ... */
 	const char *forbid_mode[PPY_MAX_INTERPRETERS]; /* ... that may not start processes */
+	struct stat forbid_file[PPY_MAX_INTERPRETERS]; /* the file each path named (st_nlink 0: none) */
 	size_t nforbid;
 };
 
@@ -792,7 +793,9 @@ static void too_many_lines(const char *what, size_t line)
  * PPY_CONF, if it exists, says, one item per line:
  *     interpreter /srv/venvs/web/bin/python     an interpreter scripts may ask for
  *     forbid-exec raise|log /srv/app/serve.py   refuse (or log) any process creation by
- *                                               that script ("*": every script)
+ *                                               that script ("*": every script): the file
+ *                                               at that path now (under any name, as its
+ *                                               capabilities are), or any file there later
  * It and its directories must be root's alone: the script's owner cannot change it.
  */
 static void read_conf(struct conf *c)
@@ -848,6 +851,11 @@ static void read_conf(struct conf *c)
 			if (c->nforbid == PPY_MAX_INTERPRETERS)
 				too_many_lines("forbid-exec", line);
 			c->forbid_mode[c->nforbid] = strcmp(mode, "raise") == 0 ? "raise" : "log";
+			/* The file it names now, with the caller's rights like every path: a hard
+			   link elsewhere is the same file, capabilities and all. */
+			if (path[0] != '/' || stat(path, &c->forbid_file[c->nforbid]) != 0 ||
+			    !S_ISREG(c->forbid_file[c->nforbid].st_mode))
+				c->forbid_file[c->nforbid].st_nlink = 0;
 			if (!(c->forbid[c->nforbid++] = strdup(path)))
 				die(PPY_EX_SYSCALL, "out of memory");
 		} else {
@@ -858,13 +866,16 @@ static void read_conf(struct conf *c)
 	}
 }
 
-/* "raise" or "log" if root's config forbids process creation by the script at PATH. */
-static const char *forbid_mode(const struct conf *c, const char *path)
+/* "raise" or "log" if root's config forbids process creation by the script at PATH
+   (its real path), or by the file ST itself under any other name. */
+static const char *forbid_mode(const struct conf *c, const char *path, const struct stat *st)
 {
 	const char *mode = "-";
 
 	for (size_t i = 0; i < c->nforbid; i++)
-		if (strcmp(c->forbid[i], "*") == 0 || strcmp(c->forbid[i], path) == 0)
+		if (strcmp(c->forbid[i], "*") == 0 || strcmp(c->forbid[i], path) == 0 ||
+		    (c->forbid_file[i].st_nlink && c->forbid_file[i].st_dev == st->st_dev &&
+		     c->forbid_file[i].st_ino == st->st_ino))
 			if (strcmp(mode, "raise") != 0)   /* the stricter line wins */
 				mode = c->forbid_mode[i];
 	return mode;
@@ -1461,7 +1472,7 @@ int main(int argc, char **argv, char **envp)
 			"-B",   /* write no bytecode anywhere */
 			/* Import (not run) the boot, so its bytecode from `make install` is used. */
 			"-c", "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()",
-			pydir, "3", s.effective ? "1" : "0", forbid_mode(&conf, s.path), s.path,
+			pydir, "3", s.effective ? "1" : "0", forbid_mode(&conf, s.path, &s.st), s.path,
 		};
 		size_t nfixed = sizeof fixed / sizeof fixed[0];
 		size_t nargs = (size_t)(argc - first - 1);
