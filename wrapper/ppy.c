@@ -39,6 +39,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -100,6 +101,12 @@ enum {
 #ifndef AT_EXECVE_CHECK
 #define AT_EXECVE_CHECK 0x10000       /* Linux 6.14 */
 #endif
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+#define IOPRIO_WHO_PROCESS 1          /* <linux/ioprio.h>, which older headers lack */
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_CLASS_RT 1
 #define BIT(c) (UINT64_C(1) << (c))
 /* What ppy itself needs: switch ids, empty the bounding set, probe for writers (lease). */
 #define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP) | BIT(CAP_LEASE))
@@ -421,6 +428,10 @@ static void apply_limits(void)
 	static const struct { int res; const char *name; } cut[] = {
 		{ RLIMIT_CPU, "RLIMIT_CPU" }, { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
 		{ RLIMIT_AS, "RLIMIT_AS" }, { RLIMIT_DATA, "RLIMIT_DATA" },
+		{ RLIMIT_RTTIME, "RLIMIT_RTTIME" },
+	}, counted[] = {
+		{ RLIMIT_NPROC, "RLIMIT_NPROC" }, { RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
+		{ RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" }, { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE" },
 	};
 	struct rlimit rl;
 
@@ -456,11 +467,73 @@ static void apply_limits(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_NOFILE)");
 	}
+	/* Budgets of the owner's whole account (its processes, queued signals, locked memory,
+	   message-queue bytes): a failure shows as an error of the call that needs more, and
+	   no floor ppy could check would guarantee one, as the owner's other processes count
+	   too. The soft limit goes up to the hard one; the hard one, which only
+	   CAP_SYS_RESOURCE could raise, is kept. */
+	for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) {
+		if (getrlimit(counted[i].res, &rl) != 0)
+			die_errno(PPY_EX_SYSCALL, "getrlimit(%s)", counted[i].name);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(counted[i].res, &rl) != 0)
+			die_errno(PPY_EX_SYSCALL, "setrlimit(%s)", counted[i].name);
+	}
+}
+
+/*
+ * Scheduling. A priority above what any process may take for itself (a negative nice
+ * value, a real-time or deadline policy, the real-time I/O class) is the caller's, not
+ * the script's: it goes back to the default, and RLIMIT_NICE and RLIMIT_RTPRIO to 0 so
+ * that the script cannot take it again. A lower one (nice -n 10, chrt --idle or --batch,
+ * ionice -c3, taskset) is the caller's choice to spend less of the machine on its own
+ * request and only slows the script down, as the caller could anyway: it is kept.
+ */
+static void reset_scheduling(void)
+{
+	struct sched_param zero = { 0 };
+	struct rlimit none = { 0, 0 };
+	int policy, prio;
+
+	if ((policy = sched_getscheduler(0)) < 0)
+		die_errno(PPY_EX_SYSCALL, "sched_getscheduler");
+	prio = policy & ~SCHED_RESET_ON_FORK;
+	/* SCHED_RESET_ON_FORK stays: only a privileged process may clear it. */
+	if ((prio == SCHED_FIFO || prio == SCHED_RR || prio == SCHED_DEADLINE) &&
+	    sched_setscheduler(0, SCHED_OTHER | (policy & SCHED_RESET_ON_FORK), &zero) != 0)
+		die_errno(PPY_EX_SYSCALL, "leaving the caller's real-time scheduling policy");
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, 0);
+	if (errno)
+		die_errno(PPY_EX_SYSCALL, "getpriority");
+	if (prio < 0 && setpriority(PRIO_PROCESS, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "setpriority");
+	if ((prio = (int)syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0)) < 0)
+		die_errno(PPY_EX_SYSCALL, "ioprio_get");
+	if ((prio >> IOPRIO_CLASS_SHIFT) == IOPRIO_CLASS_RT &&
+	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "ioprio_set");
+	if (setrlimit(RLIMIT_NICE, &none) != 0 || setrlimit(RLIMIT_RTPRIO, &none) != 0)
+		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_NICE, RLIMIT_RTPRIO)");
+}
+
+/* Take every signal the caller left pending (blocked across exec) off the queue, glibc's
+   own two (32, 33) included: none is delivered to ppy, none reaches the script. */
+static void drain_signals(void)
+{
+	uint64_t all = ~(BIT(SIGKILL - 1) | BIT(SIGSTOP - 1));
+	struct timespec now = { 0, 0 };
+
+	while (syscall(SYS_rt_sigtimedwait, &all, NULL, &now, sizeof all) > 0)
+		;
+	if (errno != EAGAIN)
+		die_errno(PPY_EX_SYSCALL, "rt_sigtimedwait");
 }
 
 /* Reset everything a caller can leave behind across exec. */
 static void reset_process(void)
 {
+	static const unsigned long kernel_dfl[8];   /* rt_sigaction's SIG_DFL, on any arch */
 	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
 	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
 	sigset_t none;
@@ -482,6 +555,7 @@ static void reset_process(void)
 	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
 		die_errno(PPY_EX_SYSCALL, "close_range");
 	apply_limits();
+	reset_scheduling();
 
 	/* Drop the controlling tty, so the script cannot push input into the caller's
 	   terminal (TIOCSTI) or take it over. SIGHUP is ignored meanwhile, in case ppy
@@ -502,10 +576,14 @@ static void reset_process(void)
 			die(PPY_EX_CALLER, "cannot detach from the controlling terminal");
 	}
 
-	/* Default dispositions, nothing blocked, no timers armed, default personality. */
+	/* No signal pending; default dispositions (glibc refuses to set its own two, 32
+	   and 33: the kernel is asked directly), nothing blocked, no timers armed, default
+	   personality. */
+	drain_signals();
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) != 0 &&
-		    errno != EINVAL)
+		    (errno != EINVAL ||
+		     syscall(SYS_rt_sigaction, sig, kernel_dfl, NULL, sizeof(uint64_t)) != 0))
 			die_errno(PPY_EX_SYSCALL, "sigaction(%d)", sig);
 	if (sigemptyset(&none) != 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		die_errno(PPY_EX_SYSCALL, "sigprocmask");

@@ -194,6 +194,10 @@ static const char *syscall_name(long nr)
 	case SYS_close_range: return "syscall(close_range)";
 	case SYS_memfd_create: return "syscall(memfd_create)";
 	case SYS_execveat: return "syscall(execveat)";
+	case SYS_rt_sigtimedwait: return "syscall(rt_sigtimedwait)";
+	case SYS_rt_sigaction: return "syscall(rt_sigaction)";
+	case SYS_ioprio_get: return "syscall(ioprio_get)";
+	case SYS_ioprio_set: return "syscall(ioprio_set)";
 	default: return "syscall(other)";
 	}
 }

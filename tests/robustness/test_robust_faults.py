@@ -57,6 +57,8 @@ TOLERABLE = {
     "fcntl(F_SETLEASE)": "the read-lease probe for writers is the fallback for kernels "
                          "without execveat(AT_EXECVE_CHECK); where that check answered, only "
                          "EAGAIN (a writer exists) refuses",
+    "syscall(rt_sigtimedwait)": "EAGAIN is its answer when no signal is pending (the "
+                                "loop's normal end); any other error refuses",
 }
 
 # Points where a failure used to be survived (fail-open bugs in wrapper/ppy.c found by this
