@@ -57,6 +57,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -530,11 +531,100 @@ static void drain_signals(void)
 		die_errno(PPY_EX_SYSCALL, "rt_sigtimedwait");
 }
 
+/*
+ * ppy leads the session of its controlling terminal (script -c SCRIPT, ssh -t host
+ * SCRIPT): a leader cannot stop leading, and only a living leader keeps the terminal
+ * from being taken (TIOCSCTTY) by whoever has it open. So this process stays behind as
+ * that leader, the caller's own: it drops every capability, ignores SIGINT and SIGQUIT
+ * (the terminal's Ctrl-C and Ctrl-\ are meant for the script, in the same process group),
+ * waits, and ends as the script ends. Only then does the launch go on, in the child, which leads nothing.
+ */
+static void keep_session(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+	int go[2], status;
+	char byte = 1;
+	pid_t child;
+
+	if (pipe2(go, O_CLOEXEC) != 0)
+		die_errno(PPY_EX_SYSCALL, "pipe");
+	if ((child = fork()) < 0)
+		die_errno(PPY_EX_SYSCALL, "fork");
+	if (child == 0) {
+		close(go[1]);
+		if (read(go[0], &byte, 1) != 1)
+			die(PPY_EX_SYSCALL, "the session leader ppy keeps did not start");
+		close(go[0]);
+		return;
+	}
+	close(go[0]);
+	if (syscall(SYS_capset, &hdr, none) != 0 || sigaction(SIGINT, &ign, NULL) != 0 ||
+	    sigaction(SIGQUIT, &ign, NULL) != 0 || write(go[1], &byte, 1) != 1) {
+		int saved = errno;
+		kill(child, SIGKILL);
+		errno = saved;
+		die_errno(PPY_EX_SYSCALL, "staying behind as the session leader");
+	}
+	close(go[1]);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno(PPY_EX_SYSCALL, "waitpid");
+	if (WIFSIGNALED(status) && sigaction(WTERMSIG(status), &dfl, NULL) == 0)
+		kill(getpid(), WTERMSIG(status));    /* end as the script ended */
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/*
+ * Drop the controlling tty, so the script cannot push input into the caller's terminal
+ * (TIOCSTI) or take it over. A session leader could take back any terminal it has open
+ * that no session controls, and its TIOCNOTTY would leave the terminal with no session
+ * (Ctrl-C would reach nobody): a leader of its terminal's session stays behind as such
+ * (keep_session), and a leader with a terminal no session controls on fds 0-2 is
+ * refused. Judged by the kernel's tty_nr, not by whether an open worked: a tty in
+ * exclusive mode (TIOCEXCL) refuses open("/dev/tty") but not TIOCNOTTY.
+ */
+static void drop_terminal(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+	int leader = getsid(0) == getpid();
+
+	if (leader && tty_nr() != 0) {
+		keep_session();
+		leader = 0;
+	}
+	/* SIGHUP is ignored meanwhile: a leader's TIOCNOTTY sends it to its process group. */
+	if (sigaction(SIGHUP, &ign, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigaction");
+	for (int fd = 0; leader && fd <= 2; fd++)
+		if (isatty(fd) && ioctl(fd, TIOCSCTTY, 0) == 0) {
+			(void)ioctl(fd, TIOCNOTTY);
+			die(PPY_EX_CALLER, "ppy leads its session and fd %d is a terminal that no "
+			    "session controls, which the script could make its own; start it from "
+			    "a shell or without that terminal", fd);
+		}
+	if (tty_nr() != 0) {
+		for (int fd = 0; fd <= 2; fd++)
+			if (isatty(fd))
+				(void)ioctl(fd, TIOCNOTTY); /* ENOTTY: not our controlling tty */
+		int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (tty >= 0) {
+			(void)ioctl(tty, TIOCNOTTY);
+			close(tty);
+		}
+		if (tty_nr() != 0)
+			die(PPY_EX_CALLER, "cannot detach from the controlling terminal");
+	}
+	if (sigaction(SIGHUP, &dfl, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigaction");
+}
+
 /* Reset everything a caller can leave behind across exec. */
 static void reset_process(void)
 {
 	static const unsigned long kernel_dfl[8];   /* rt_sigaction's SIG_DFL, on any arch */
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
 	sigset_t none;
 
@@ -557,25 +647,6 @@ static void reset_process(void)
 	apply_limits();
 	reset_scheduling();
 
-	/* Drop the controlling tty, so the script cannot push input into the caller's
-	   terminal (TIOCSTI) or take it over. SIGHUP is ignored meanwhile, in case ppy
-	   leads a session. Judged by the kernel's tty_nr, not by whether an open worked:
-	   a tty in exclusive mode (TIOCEXCL) refuses open("/dev/tty") but not TIOCNOTTY. */
-	if (sigaction(SIGHUP, &ign, NULL) != 0)
-		die_errno(PPY_EX_SYSCALL, "sigaction");
-	if (tty_nr() != 0) {
-		for (int fd = 0; fd <= 2; fd++)
-			if (isatty(fd))
-				(void)ioctl(fd, TIOCNOTTY); /* ENOTTY: not our controlling tty */
-		int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (tty >= 0) {
-			(void)ioctl(tty, TIOCNOTTY);
-			close(tty);
-		}
-		if (tty_nr() != 0)
-			die(PPY_EX_CALLER, "cannot detach from the controlling terminal");
-	}
-
 	/* No signal pending; default dispositions (glibc refuses to set its own two, 32
 	   and 33: the kernel is asked directly), nothing blocked, no timers armed, default
 	   personality. */
@@ -595,6 +666,7 @@ static void reset_process(void)
 	umask(022);
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		die_errno(PPY_EX_SYSCALL, "prctl");
+	drop_terminal();
 }
 
 /* ---------------------------------------------------------------- paths */
