@@ -173,3 +173,120 @@ def test_pending_signals_and_glibcs_own_ignored_ones_do_not_reach_the_script(ins
     assert int(st["SigPnd"], 16) == 0 and int(st["ShdPnd"], 16) == 0, st
     assert int(st["SigBlk"], 16) == 0
     assert int(st["SigIgn"], 16) & ((1 << 31) | (1 << 32)) == 0, st["SigIgn"]
+
+
+# ------------------------------------------------------------------ a delegated cgroup
+
+def cgroup2_root():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[fields.index("-") + 1] == "cgroup2":
+                return fields[4]
+    return None
+
+
+RAISED_STEP = textwrap.dedent(
+    """
+    import os, sys, ppy_py
+    def eff():
+        return [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0]
+    with ppy_py.raised("net_bind_service"):
+        print("IN-RAISED", eff(), flush=True)
+        line = sys.stdin.readline()
+        print("STEP-DONE", line.strip(), eff(), flush=True)
+    print("AFTER", eff(), flush=True)
+    """
+)
+
+
+@pytest.fixture
+def delegated():
+    """A cgroup v2 subtree delegated to CALLER as systemd delegates user@.service
+    (directory, cgroup.procs, cgroup.threads, cgroup.subtree_control are the caller's),
+    and in it a child cgroup the caller made. Yields (subtree, child)."""
+    root = cgroup2_root()
+    if not root:
+        pytest.skip("no cgroup2 hierarchy mounted")
+    sub = os.path.join(root, f"ppy-test-{os.getpid()}")
+    os.mkdir(sub)
+    job = os.path.join(sub, "job")
+    try:
+        for name in ("", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"):
+            os.chown(os.path.join(sub, name), CALLER, CALLER)
+        made = run(["mkdir", job])                          # the caller's own cgroup
+        assert made.returncode == 0, made.stderr
+        yield sub, job
+    finally:
+        for d in (job, sub):
+            for _ in range(50):
+                try:
+                    os.rmdir(d)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+
+def start_in(sub, job, argv):
+    """Root puts the launch in SUB (as systemd starts the user's manager there); the
+    caller moves itself into its own JOB cgroup and runs ARGV."""
+    inner = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
+    cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', sub,
+           *caller("sh", "-c", inner, job, *argv)]
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={})
+
+
+def read_line(proc, timeout=20):
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    return proc.stdout.readline() if ready else None
+
+
+def as_caller_write(path, value):
+    done = run(["sh", "-c", 'echo "$1" > "$0"', path, value])
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_delegated_cgroup_can_freeze_and_kill_the_script_and_nothing_more(inst, delegated):
+    # Accepted, as for any setuid program the caller starts there (passwd, sudo): the
+    # caller may stop the script at any point, even inside raised(), and thaw it or
+    # kill it; the script runs on exactly as before, or ends. ppy does not refuse it.
+    sub, job = delegated
+    path = inst.script(RAISED_STEP)
+    proc = start_in(sub, job, [inst.ppy, path])
+    try:
+        assert read_line(proc) == RAN + "\n"
+        assert read_line(proc) == "IN-RAISED 0000000000000400\n"
+        with open(os.path.join(job, "cgroup.procs")) as f:
+            assert str(proc.pid) in f.read().split()
+        as_caller_write(os.path.join(job, "cgroup.freeze"), "1")
+        for _ in range(100):
+            with open(os.path.join(job, "cgroup.events")) as f:
+                if "frozen 1" in f.read():
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the cgroup never froze")
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        assert read_line(proc, timeout=0.5) is None          # frozen mid-step
+        as_caller_write(os.path.join(job, "cgroup.freeze"), "0")
+        assert read_line(proc) == "STEP-DONE go 0000000000000400\n"
+        assert read_line(proc) == "AFTER 0000000000000000\n"
+        assert proc.wait(timeout=20) == 0, proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.wait()
+
+    proc = start_in(sub, job, [inst.ppy, path])
+    try:
+        assert read_line(proc) == RAN + "\n"
+        assert read_line(proc) == "IN-RAISED 0000000000000400\n"
+        as_caller_write(os.path.join(job, "cgroup.kill"), "1")
+        assert proc.wait(timeout=20) == -9
+        assert "STEP-DONE" not in proc.stdout.read()
+    finally:
+        proc.kill()
+        proc.wait()
