@@ -235,13 +235,26 @@ def start_in(sub, job, argv):
     inner = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
     cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', sub,
            *caller("sh", "-c", inner, job, *argv)]
-    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={})
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, bufsize=0, env={})
+    proc.pending = b""
+    return proc
 
 
 def read_line(proc, timeout=20):
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    return proc.stdout.readline() if ready else None
+    """The next line of PROC's stdout, or None if none comes within TIMEOUT seconds
+    (unbuffered: select() must see what is not read yet)."""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in proc.pending:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+            return None
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        if not chunk:
+            return proc.pending.decode() or None
+        proc.pending += chunk
+    line, _, proc.pending = proc.pending.partition(b"\n")
+    return line.decode() + "\n"
 
 
 def as_caller_write(path, value):
@@ -269,13 +282,12 @@ def test_a_delegated_cgroup_can_freeze_and_kill_the_script_and_nothing_more(inst
             time.sleep(0.05)
         else:
             pytest.fail("the cgroup never froze")
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
+        proc.stdin.write(b"go\n")
         assert read_line(proc, timeout=0.5) is None          # frozen mid-step
         as_caller_write(os.path.join(job, "cgroup.freeze"), "0")
         assert read_line(proc) == "STEP-DONE go 0000000000000400\n"
         assert read_line(proc) == "AFTER 0000000000000000\n"
-        assert proc.wait(timeout=20) == 0, proc.stderr.read()
+        assert proc.wait(timeout=20) == 0, proc.stderr.read().decode()
     finally:
         proc.kill()
         proc.wait()
@@ -286,7 +298,7 @@ def test_a_delegated_cgroup_can_freeze_and_kill_the_script_and_nothing_more(inst
         assert read_line(proc) == "IN-RAISED 0000000000000400\n"
         as_caller_write(os.path.join(job, "cgroup.kill"), "1")
         assert proc.wait(timeout=20) == -9
-        assert "STEP-DONE" not in proc.stdout.read()
+        assert b"STEP-DONE" not in proc.pending + proc.stdout.read()
     finally:
         proc.kill()
         proc.wait()
