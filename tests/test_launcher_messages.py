@@ -109,7 +109,7 @@ def test_directory_ppy_cannot_open_is_shown_escaped(inst):
 @pytest.mark.parametrize("limit, words", [
     ("--cpu=10:10", ["RLIMIT_CPU (10)"]),
     ("--fsize=100000:100000", ["RLIMIT_FSIZE (100000)"]),
-    ("--nofile=32:32", ["RLIMIT_NOFILE (32) is below 64"]),
+    ("--nofile=32:32", ["RLIMIT_NOFILE (", ") is below 64"]),   # valgrind reserves some
     ("--rttime=1000000:1000000", ["RLIMIT_RTTIME (1000000)"]),
 ])
 def test_refusals_about_the_callers_limits_are_logged(inst, limit, words):

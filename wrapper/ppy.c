@@ -314,13 +314,12 @@ static char *read_proc_all(const char *path)
 {
 	size_t size = 16384, len = 0;
 	char *buf = malloc(size), *more;
-	ssize_t n;
 	int fd = open_proc(path);
 
 	for (;;) {
 		if (!buf)
 			die(PPY_EX_SYSCALL, "out of memory reading %s", path);
-		n = read(fd, buf + len, size - len - 1);
+		ssize_t n = read(fd, buf + len, size - len - 1);
 		if (n < 0)
 			die_errno(PPY_EX_CALLER, "cannot read %s", path);
 		if (n == 0)
@@ -1114,7 +1113,7 @@ static const char *select_interpreter(int fd, const struct conf *c, const char *
    ("#!.../ppy WORD" makes ppy's arguments WORD PATH ARG...). */
 static int names_interpreter(const char *path, const char *word)
 {
-	char buf[257], *got;
+	char buf[257];
 	struct stat st;
 	ssize_t len;
 	int toolong, yes = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -1122,8 +1121,10 @@ static int names_interpreter(const char *path, const char *word)
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (len = pread(fd, buf, sizeof buf - 1, 0)) >= 0)
-		yes = (got = shebang_word(buf, len, &toolong)) && strcmp(got, word) == 0;
+	    (len = pread(fd, buf, sizeof buf - 1, 0)) >= 0) {
+		const char *got = shebang_word(buf, len, &toolong);
+		yes = got && strcmp(got, word) == 0;
+	}
 	close(fd);
 	return yes;
 }
