@@ -9,7 +9,7 @@ import pytest
 
 from ownlog import OwnLog
 from ppytest import (CALLER, EX_CALLER, EX_DIR, EX_FILE, EX_INSTALL, EX_USAGE, OWNER, RAN,
-                     Install, refused, report, run)
+                     Install, refused, report, run, write_script)
 
 pytestmark = pytest.mark.root
 
@@ -153,25 +153,16 @@ def test_check_is_not_logged_but_a_launch_is(inst):
 
 # ------------------------------------------------------------------ the real cause
 
-def _write_script(inst, path, content):
-    with open(path, "wb") as f:
-        f.write(content)
-    os.chown(path, OWNER, OWNER)
-    os.chmod(path, 0o755)
-    subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
-    return path
-
-
 def test_a_short_shebang_line_without_newline_is_a_script(inst):
     # The kernel runs a file that is only "#!.../ppy" with no newline; ppy did too, but
     # refused it as "longer than 255 bytes". It is an empty program.
-    path = _write_script(inst, os.path.join(inst.scripts, "just-a-shebang.py"),
+    path = write_script(os.path.join(inst.scripts, "just-a-shebang.py"),
                          f"#!{inst.ppy}".encode())
     for argv in ([path], [inst.ppy, path]):
         proc = run(argv)
         assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == "", proc
     # A #! line that really does not end within 256 bytes is still refused, as that.
-    long = _write_script(inst, os.path.join(inst.scripts, "long-shebang.py"),
+    long = write_script(os.path.join(inst.scripts, "long-shebang.py"),
                          f"#!{inst.ppy} /{'x' * 300}".encode())
     refused(run([inst.ppy, long]), EX_FILE, "its #! line is longer than 255 bytes")
 

@@ -8,18 +8,16 @@ has open and that no session controls its controlling terminal again (TIOCSCTTY)
 then push input into it (TIOCSTI). ppy, leading the session, stays behind as its leader
 (the caller's uid, no capabilities) and runs the script in a child that leads nothing.
 """
-import fcntl
 import os
 import pty
 import select
 import subprocess
-import termios
 import textwrap
 import time
 
 import pytest
 
-from ppytest import CALLER, EX_CALLER, RAN, Install, refused
+from ppytest import CALLER, EX_CALLER, RAN, Install
 
 pytestmark = pytest.mark.root
 
