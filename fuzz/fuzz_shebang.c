@@ -2,7 +2,8 @@
 /*
  * select_interpreter(): the script's own first line ("#!/usr/local/bin/ppy INTERPRETER")
  * read from the sealed copy, and the word the kernel passed from it (the hint). Checked
- * against a restatement of the rule: the line must end within 256 bytes; the word after a
+ * against a restatement of the rule: the line must end within 256 bytes (a newline, or
+ * the end of a file shorter than that, as the kernel reads it); the word after a
  * launcher named ppy (or .../ppy), trimmed, selects an interpreter only if ppy.conf lists
  * it; a hint must equal that word; anything else runs the built-in interpreter.
  * Input: byte 0 bit 0: a hint follows, up to a NUL; then the script's content.
@@ -23,7 +24,7 @@ static int reference(const uint8_t *c, size_t clen, const char *hint, const char
 	if (len >= 2 && c[0] == '#' && c[1] == '!') {
 		for (nl = 0; nl < len && c[nl] != '\n'; nl++)
 			;
-		if (nl == len)
+		if (nl == len && len == 256)
 			return PPY_EX_FILE;
 		for (i = 2, j = 0; i < nl && c[i]; i++)
 			line[j++] = (char)c[i];

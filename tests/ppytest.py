@@ -70,6 +70,17 @@ def refused(proc, status, *words):
     return lines[0]
 
 
+def write_script(path, content, caps="cap_net_bind_service=p"):
+    """Write CONTENT (bytes, exactly) at PATH as a script owned by OWNER, mode 0755, with
+    CAPS set; return PATH."""
+    with open(path, "wb") as f:
+        f.write(content)
+    os.chown(path, OWNER, OWNER)
+    os.chmod(path, 0o755)
+    subprocess.run(["setcap", caps, path], check=True)
+    return path
+
+
 def caps_mask(*numbers):
     return sum(1 << n for n in numbers)
 

@@ -13,7 +13,8 @@ import pytest
 
 from ppytest import (CALLER, EX_BOOT, EX_CALLER, EX_CAPS, EX_DIR, EX_FILE, EX_INSTALL, EX_MOUNT,
                      EX_NOSCRIPT, EX_SYSCALL, EX_USAGE, OWNER, PYTHON, RAN, REPORT, Install,
-                     caps_mask, compile_helper, refused, report, run, status_caps)
+                     caps_mask, compile_helper, refused, report, run, status_caps,
+                     write_script)
 
 pytestmark = pytest.mark.root
 
@@ -138,12 +139,7 @@ def test_import_ppy_py_and_real_traceback_path(inst):
 
 def _script_bytes(inst, path, content):
     """Write CONTENT (bytes) as a capped script owned by the script owner."""
-    with open(path, "wb") as f:
-        f.write(content)
-    os.chown(path, OWNER, OWNER)
-    os.chmod(path, 0o755)
-    subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
-    return path
+    return write_script(path, content)
 
 
 def test_syntax_error_is_reported_as_python_would_and_nothing_runs(inst):

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from ppytest import EX_BOOT, EX_INSTALL, RAN, Install, refused, run
+from ppytest import EX_BOOT, EX_INSTALL, OWNER, RAN, Install, refused, run
 
 pytestmark = pytest.mark.root
 
@@ -84,6 +84,53 @@ def test_missing_hardening_module_stops_the_launch(inst):
         os.rename(module + ".away", module)
         for c in cached:
             os.rename(c + ".away", c)
+
+
+# ------------------------------------------------------------------ the file, not the name
+
+def _spawn_result(path):
+    out = run([path]).stdout.splitlines()
+    assert out and out[0] == RAN, out
+    return out[1]
+
+
+def test_a_hard_link_of_a_forbidden_script_is_forbidden_too(inst):
+    # The owner links its script elsewhere: the same file, with the same capabilities
+    # (they are on the inode), so the same switch.
+    guarded = inst.script(SPAWN)
+    inst.write_conf(f"forbid-exec raise {guarded}\n")
+    home = os.path.join(inst.base, "owner-home")
+    os.makedirs(home, 0o755, exist_ok=True)
+    os.chown(home, OWNER, OWNER)
+    link = os.path.join(home, "fx2.py")
+    proc = run(["ln", guarded, link], uid=OWNER)
+    assert proc.returncode == 0, proc.stderr
+    assert _spawn_result(guarded).startswith("REFUSED")
+    assert _spawn_result(link).startswith("REFUSED")
+
+
+def test_a_fresh_copy_at_the_forbidden_path_is_forbidden(inst):
+    # Root replaces the script with a new file (a new inode) at the path it named.
+    guarded = inst.script(SPAWN)
+    inst.write_conf(f"forbid-exec raise {guarded}\n")
+    old = os.stat(guarded).st_ino
+    fresh = inst.script(SPAWN, name="fresh-copy.py")
+    os.rename(fresh, guarded)
+    assert os.stat(guarded).st_ino != old
+    assert _spawn_result(guarded).startswith("REFUSED")
+
+
+def test_a_path_through_a_symlink_names_the_file_it_reaches(inst):
+    # ppy.conf names the script through a symlinked directory (a "current" release):
+    # the file there is forbidden, whatever its real path.
+    release = os.path.join(inst.base, "release-1")
+    os.makedirs(release, 0o755, exist_ok=True)
+    current = os.path.join(inst.base, "current")
+    if not os.path.islink(current):
+        os.symlink(release, current)
+    path = inst.script(SPAWN, directory=release, name="app.py")
+    inst.write_conf(f"forbid-exec raise {current}/app.py\n")
+    assert _spawn_result(path).startswith("REFUSED")
 
 
 SUBINTERPRETER = textwrap.dedent(

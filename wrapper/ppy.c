@@ -40,6 +40,7 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -57,6 +58,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -103,6 +105,12 @@ enum {
 #ifndef AT_EXECVE_CHECK
 #define AT_EXECVE_CHECK 0x10000       /* Linux 6.14 */
 #endif
+#ifndef SCHED_DEADLINE
+#define SCHED_DEADLINE 6
+#endif
+#define IOPRIO_WHO_PROCESS 1          /* <linux/ioprio.h>, which older headers lack */
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_CLASS_RT 1
 #define BIT(c) (UINT64_C(1) << (c))
 /* What ppy itself needs: switch ids, empty the bounding set, probe for writers (lease). */
 #define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP) | BIT(CAP_LEASE))
@@ -277,22 +285,61 @@ static void set_caps(uint64_t perm, uint64_t eff, uint64_t inh, const char *step
 
 /* ---------------------------------------------------------------- the caller's process */
 
-/* Read a /proc/self file, making sure it really is procfs. */
-static void read_proc(const char *path, char *buf, size_t size)
+/* Open a /proc file, making sure it really is procfs. */
+static int open_proc(const char *path)
 {
 	struct statfs sfs;
-	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		die_errno(PPY_EX_CALLER, "cannot open %s", path);
 	if (fstatfs(fd, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC)
 		die(PPY_EX_CALLER, "%s is not on procfs", path);
+	return fd;
+}
+
+/* Read a /proc/self file, making sure it really is procfs. */
+static void read_proc(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open_proc(path);
+
 	n = read(fd, buf, size - 1);
 	if (n < 0)
 		die_errno(PPY_EX_CALLER, "cannot read %s", path);
 	buf[n] = '\0';
 	close(fd);
+}
+
+/* All of a /proc file, however long: /proc/self/status lists every supplementary group,
+   up to 65536 of them (over 700 KB). The caller frees it. */
+static char *read_proc_all(const char *path)
+{
+	size_t size = 16384, len = 0;
+	char *buf = malloc(size), *more;
+	int fd = open_proc(path);
+
+	for (;;) {
+		if (!buf)
+			die(PPY_EX_SYSCALL, "out of memory reading %s", path);
+		ssize_t n = read(fd, buf + len, size - len - 1);
+		if (n < 0)
+			die_errno(PPY_EX_CALLER, "cannot read %s", path);
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len + 1 == size) {
+			if (size >= (16UL << 20))
+				die(PPY_EX_CALLER, "%s is longer than %zu bytes", path, size);
+			more = realloc(buf, size *= 2);
+			if (!more)
+				free(buf);
+			buf = more;
+		}
+	}
+	buf[len] = '\0';
+	close(fd);
+	return buf;
 }
 
 static long status_field(const char *status, const char *name)
@@ -308,15 +355,16 @@ static long status_field(const char *status, const char *name)
 static void check_caller(void)
 {
 	unsigned long inside, outside, count;
-	char buf[4096], more;
+	char buf[4096], more, *status;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
 		die(PPY_EX_CALLER, "started with no_new_privs set: the kernel gave ppy no privileges");
-	read_proc("/proc/self/status", buf, sizeof buf);
-	if (status_field(buf, "\nTracerPid:") != 0)
+	status = read_proc_all("/proc/self/status");
+	if (status_field(status, "\nTracerPid:") != 0)
 		die(PPY_EX_CALLER, "ppy is being traced; refusing to run under a debugger");
-	if (status_field(buf, "\nThreads:") != 1)
+	if (status_field(status, "\nThreads:") != 1)
 		die(PPY_EX_CALLER, "more than one thread at start (credentials are per-thread)");
+	free(status);
 	read_proc("/proc/self/uid_map", buf, sizeof buf);
 	if (sscanf(buf, "%lu %lu %lu %c", &inside, &outside, &count, &more) != 3 ||
 	    inside != 0 || outside != 0 || count != 4294967295UL)
@@ -383,6 +431,10 @@ static void apply_limits(void)
 	static const struct { int res; const char *name; } cut[] = {
 		{ RLIMIT_CPU, "RLIMIT_CPU" }, { RLIMIT_FSIZE, "RLIMIT_FSIZE" },
 		{ RLIMIT_AS, "RLIMIT_AS" }, { RLIMIT_DATA, "RLIMIT_DATA" },
+		{ RLIMIT_RTTIME, "RLIMIT_RTTIME" },
+	}, counted[] = {
+		{ RLIMIT_NPROC, "RLIMIT_NPROC" }, { RLIMIT_SIGPENDING, "RLIMIT_SIGPENDING" },
+		{ RLIMIT_MEMLOCK, "RLIMIT_MEMLOCK" }, { RLIMIT_MSGQUEUE, "RLIMIT_MSGQUEUE" },
 	};
 	struct rlimit rl;
 
@@ -418,38 +470,142 @@ static void apply_limits(void)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_NOFILE)");
 	}
+	/* Budgets of the owner's whole account (its processes, queued signals, locked memory,
+	   message-queue bytes): a failure shows as an error of the call that needs more, and
+	   no floor ppy could check would guarantee one, as the owner's other processes count
+	   too. The soft limit goes up to the hard one; the hard one, which only
+	   CAP_SYS_RESOURCE could raise, is kept. */
+	for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) {
+		if (getrlimit(counted[i].res, &rl) != 0)
+			die_errno(PPY_EX_SYSCALL, "getrlimit(%s)", counted[i].name);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(counted[i].res, &rl) != 0)
+			die_errno(PPY_EX_SYSCALL, "setrlimit(%s)", counted[i].name);
+	}
 }
 
-/* Reset everything a caller can leave behind across exec. */
-static void reset_process(void)
+/*
+ * Scheduling. A priority above what any process may take for itself (a negative nice
+ * value, a real-time or deadline policy, the real-time I/O class) is the caller's, not
+ * the script's: it goes back to the default, and RLIMIT_NICE and RLIMIT_RTPRIO to 0 so
+ * that the script cannot take it again. A lower one (nice -n 10, chrt --idle or --batch,
+ * ionice -c3, taskset) is the caller's choice to spend less of the machine on its own
+ * request and only slows the script down, as the caller could anyway: it is kept.
+ */
+static void reset_scheduling(void)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
-	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
-	sigset_t none;
+	struct sched_param zero = { 0 };
+	struct rlimit none = { 0, 0 };
+	int policy, prio;
 
-	/* fds 0-2 usable: stdin readable, stdout and stderr writable. A closed one (which
-	   glibc, for a secure-exec program like ppy, reopens on /dev/full or /dev/null in
-	   the direction that fails) is replaced by /dev/null; nothing else is inherited. */
-	for (int fd = 0; fd <= 2; fd++) {
-		int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
-		if (fl >= 0 && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))
-			continue;
-		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-		if (null < 0 || (null != fd && dup2(null, fd) != fd))
-			_exit(PPY_EX_CALLER); /* cannot even report: stderr itself is unusable */
-		if (null != fd)
-			close(null);
+	if ((policy = sched_getscheduler(0)) < 0)
+		die_errno(PPY_EX_SYSCALL, "sched_getscheduler");
+	prio = policy & ~SCHED_RESET_ON_FORK;
+	/* SCHED_RESET_ON_FORK stays: only a privileged process may clear it. */
+	if ((prio == SCHED_FIFO || prio == SCHED_RR || prio == SCHED_DEADLINE) &&
+	    sched_setscheduler(0, SCHED_OTHER | (policy & SCHED_RESET_ON_FORK), &zero) != 0)
+		die_errno(PPY_EX_SYSCALL, "leaving the caller's real-time scheduling policy");
+	errno = 0;
+	prio = getpriority(PRIO_PROCESS, 0);
+	if (errno)
+		die_errno(PPY_EX_SYSCALL, "getpriority");
+	if (prio < 0 && setpriority(PRIO_PROCESS, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "setpriority");
+	if ((prio = (int)syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0)) < 0)
+		die_errno(PPY_EX_SYSCALL, "ioprio_get");
+	if ((prio >> IOPRIO_CLASS_SHIFT) == IOPRIO_CLASS_RT &&
+	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "ioprio_set");
+	if (setrlimit(RLIMIT_NICE, &none) != 0 || setrlimit(RLIMIT_RTPRIO, &none) != 0)
+		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_NICE, RLIMIT_RTPRIO)");
+}
+
+/* Take every signal the caller left pending (blocked across exec) off the queue, glibc's
+   own two (32, 33) included: none is delivered to ppy, none reaches the script. */
+static void drain_signals(void)
+{
+	uint64_t all = ~(BIT(SIGKILL - 1) | BIT(SIGSTOP - 1));
+	struct timespec now = { 0, 0 };
+
+	while (syscall(SYS_rt_sigtimedwait, &all, NULL, &now, sizeof all) > 0)
+		;
+	if (errno != EAGAIN)
+		die_errno(PPY_EX_SYSCALL, "rt_sigtimedwait");
+}
+
+/*
+ * ppy leads the session of its controlling terminal (script -c SCRIPT, ssh -t host
+ * SCRIPT): a leader cannot stop leading, and only a living leader keeps the terminal
+ * from being taken (TIOCSCTTY) by whoever has it open. So this process stays behind as
+ * that leader, the caller's own: it drops every capability, ignores SIGINT and SIGQUIT
+ * (the terminal's Ctrl-C and Ctrl-\ are meant for the script, in the same process group),
+ * waits, and ends as the script ends. Only then does the launch go on, in the child, which leads nothing.
+ */
+static void keep_session(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+	int go[2], status;
+	char byte = 1;
+	pid_t child;
+
+	if (pipe2(go, O_CLOEXEC) != 0)
+		die_errno(PPY_EX_SYSCALL, "pipe");
+	if ((child = fork()) < 0)
+		die_errno(PPY_EX_SYSCALL, "fork");
+	if (child == 0) {
+		close(go[1]);
+		if (read(go[0], &byte, 1) != 1)
+			die(PPY_EX_SYSCALL, "the session leader ppy keeps did not start");
+		close(go[0]);
+		return;
 	}
-	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
-		die_errno(PPY_EX_SYSCALL, "close_range");
-	apply_limits();
+	close(go[0]);
+	if (syscall(SYS_capset, &hdr, none) != 0 || sigaction(SIGINT, &ign, NULL) != 0 ||
+	    sigaction(SIGQUIT, &ign, NULL) != 0 || write(go[1], &byte, 1) != 1) {
+		int saved = errno;
+		kill(child, SIGKILL);
+		errno = saved;
+		die_errno(PPY_EX_SYSCALL, "staying behind as the session leader");
+	}
+	close(go[1]);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno(PPY_EX_SYSCALL, "waitpid");
+	if (WIFSIGNALED(status) && sigaction(WTERMSIG(status), &dfl, NULL) == 0)
+		kill(getpid(), WTERMSIG(status));    /* end as the script ended */
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
 
-	/* Drop the controlling tty, so the script cannot push input into the caller's
-	   terminal (TIOCSTI) or take it over. SIGHUP is ignored meanwhile, in case ppy
-	   leads a session. Judged by the kernel's tty_nr, not by whether an open worked:
-	   a tty in exclusive mode (TIOCEXCL) refuses open("/dev/tty") but not TIOCNOTTY. */
+/*
+ * Drop the controlling tty, so the script cannot push input into the caller's terminal
+ * (TIOCSTI) or take it over. A session leader could take back any terminal it has open
+ * that no session controls, and its TIOCNOTTY would leave the terminal with no session
+ * (Ctrl-C would reach nobody): a leader of its terminal's session stays behind as such
+ * (keep_session), and a leader with a terminal no session controls on fds 0-2 is
+ * refused. Judged by the kernel's tty_nr, not by whether an open worked: a tty in
+ * exclusive mode (TIOCEXCL) refuses open("/dev/tty") but not TIOCNOTTY.
+ */
+static void drop_terminal(void)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
+	int leader = getsid(0) == getpid();
+
+	if (leader && tty_nr() != 0) {
+		keep_session();
+		leader = 0;
+	}
+	/* SIGHUP is ignored meanwhile: a leader's TIOCNOTTY sends it to its process group. */
 	if (sigaction(SIGHUP, &ign, NULL) != 0)
 		die_errno(PPY_EX_SYSCALL, "sigaction");
+	for (int fd = 0; leader && fd <= 2; fd++)
+		if (isatty(fd) && ioctl(fd, TIOCSCTTY, 0) == 0) {
+			(void)ioctl(fd, TIOCNOTTY);
+			die(PPY_EX_CALLER, "ppy leads its session and fd %d is a terminal that no "
+			    "session controls, which the script could make its own; start it from "
+			    "a shell or without that terminal", fd);
+		}
 	if (tty_nr() != 0) {
 		for (int fd = 0; fd <= 2; fd++)
 			if (isatty(fd))
@@ -462,11 +618,45 @@ static void reset_process(void)
 		if (tty_nr() != 0)
 			die(PPY_EX_CALLER, "cannot detach from the controlling terminal");
 	}
+	if (sigaction(SIGHUP, &dfl, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigaction");
+}
 
-	/* Default dispositions, nothing blocked, no timers armed, default personality. */
+/* Reset everything a caller can leave behind across exec. */
+static void reset_process(void)
+{
+	static const unsigned long kernel_dfl[8];   /* rt_sigaction's SIG_DFL, on any arch */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct itimerval zero = { { 0, 0 }, { 0, 0 } };
+	sigset_t none;
+
+	/* fds 0-2 usable: stdin readable, stdout and stderr writable. A closed one (which
+	   glibc, for a secure-exec program like ppy, reopens on /dev/full or /dev/null in
+	   the direction that fails) is replaced by /dev/null; nothing else is inherited. */
+	for (int fd = 0; fd <= 2; fd++) {
+		int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
+		if (fl >= 0 && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))
+			continue;
+		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null < 0 || (null != fd && dup2(null, fd) != fd))
+			die_errno(PPY_EX_CALLER, "cannot put /dev/null in place of fd %d, which "
+				  "the caller left %s", fd, fl < 0 ? "closed" : "open the wrong way");
+		if (null != fd)
+			close(null);
+	}
+	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "close_range");
+	apply_limits();
+	reset_scheduling();
+
+	/* No signal pending; default dispositions (glibc refuses to set its own two, 32
+	   and 33: the kernel is asked directly), nothing blocked, no timers armed, default
+	   personality. */
+	drain_signals();
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) != 0 &&
-		    errno != EINVAL)
+		    (errno != EINVAL ||
+		     syscall(SYS_rt_sigaction, sig, kernel_dfl, NULL, sizeof(uint64_t)) != 0))
 			die_errno(PPY_EX_SYSCALL, "sigaction(%d)", sig);
 	if (sigemptyset(&none) != 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		die_errno(PPY_EX_SYSCALL, "sigprocmask");
@@ -478,6 +668,7 @@ static void reset_process(void)
 	umask(022);
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		die_errno(PPY_EX_SYSCALL, "prctl");
+	drop_terminal();
 }
 
 /* ---------------------------------------------------------------- paths */
@@ -490,12 +681,15 @@ static void reset_process(void)
 static int open_parent(const char *abs, uid_t owner, int status, const char *what,
 		       char *copy, size_t size, const char **last)
 {
+	static char shown[PATH_MAX * 4 + 1];
 	struct stat st;
 	char *name, *slash;
 	int dir;
 
-	if (abs[0] != '/' || strlen(abs) >= size)
-		die(status, "%s: '%s' is not an absolute path", what, abs);
+	if (abs[0] != '/' || strlen(abs) >= size) {
+		escape(abs, shown, sizeof shown);
+		die(status, "%s: '%s' is not an absolute path", what, shown);
+	}
 	strcpy(copy, abs);
 	dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
@@ -504,12 +698,11 @@ static int open_parent(const char *abs, uid_t owner, int status, const char *wha
 		if (fstat(dir, &st) != 0)
 			die_errno(PPY_EX_SYSCALL, "fstat");
 		if ((st.st_uid != 0 && st.st_uid != owner) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-			static char here[PATH_MAX * 4 + 1];
 			if (name > copy + 1)
 				name[-1] = '\0';
-			escape(name > copy + 1 ? copy : "/", here, sizeof here);
+			escape(name > copy + 1 ? copy : "/", shown, sizeof shown);
 			die(status, "%s: directory %s is %s; only root%s may be able to write "
-			    "there (chmod go-w, or move the file)", what, here,
+			    "there (chmod go-w, or move the file)", what, shown,
 			    st.st_mode & (S_IWGRP | S_IWOTH) ? "writable by group or others"
 							    : "owned by another user",
 			    owner ? " or the script's owner" : "");
@@ -519,14 +712,20 @@ static int open_parent(const char *abs, uid_t owner, int status, const char *wha
 			break;
 		*slash = '\0';
 		int next = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0)
-			die_errno(status, "%s: cannot open directory '%s'", what, name);
+		if (next < 0) {
+			int saved = errno;
+			escape(copy, shown, sizeof shown);
+			errno = saved;
+			die_errno(status, "%s: cannot open directory %s", what, shown);
+		}
 		*slash = '/';
 		close(dir);
 		dir = next;
 	}
-	if (!*name)
-		die(status, "%s: '%s' names a directory", what, abs);
+	if (!*name) {
+		escape(abs, shown, sizeof shown);
+		die(status, "%s: '%s' names a directory", what, shown);
+	}
 	*last = name;
 	return dir;
 }
@@ -856,20 +1055,30 @@ struct conf {
 	size_t ninterp;
 	char *forbid[PPY_MAX_INTERPRETERS];   /* scripts (real paths, or "*") ... */
 	const char *forbid_mode[PPY_MAX_INTERPRETERS]; /* ... that may not start processes */
+	struct stat forbid_file[PPY_MAX_INTERPRETERS]; /* the file each path named (st_nlink 0: none) */
 	size_t nforbid;
 };
+
+__attribute__((noreturn))
+static void too_many_lines(const char *what, size_t line)
+{
+	die(PPY_EX_INSTALL, "configuration %s, line %zu: more than %d '%s' lines", PPY_CONF,
+	    line, PPY_MAX_INTERPRETERS, what);
+}
 
 /*
  * PPY_CONF, if it exists, says, one item per line:
  *     interpreter /srv/venvs/web/bin/python     an interpreter scripts may ask for
  *     forbid-exec raise|log /srv/app/serve.py   refuse (or log) any process creation by
- *                                               that script ("*": every script)
+ *                                               that script ("*": every script): the file
+ *                                               at that path now (under any name, as its
+ *                                               capabilities are), or any file there later
  * It and its directories must be root's alone: the script's owner cannot change it.
  */
 static void read_conf(struct conf *c)
 {
 	static char text[65536];
-	char copy[PATH_MAX], *save = NULL;
+	char copy[PATH_MAX];
 	const char *last;
 	struct stat st;
 	size_t line = 0;
@@ -898,23 +1107,32 @@ static void read_conf(struct conf *c)
 		    sizeof text - 2);
 	text[len] = '\0';
 	close(fd);
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = text, *next; l; l = next) {
 		char word[32], mode[8], path[PATH_MAX], extra;
+		if ((next = strchr(l, '\n')))
+			*next++ = '\0';
 		line++;
 		l += strspn(l, " \t");
 		if (*l == '#' || *l == '\0')
 			continue;
 		if (sscanf(l, "%31s %4095s %c", word, path, &extra) == 2 &&
-		    strcmp(word, "interpreter") == 0 && path[0] == '/' &&
-		    c->ninterp < PPY_MAX_INTERPRETERS) {
+		    strcmp(word, "interpreter") == 0 && path[0] == '/') {
+			if (c->ninterp == PPY_MAX_INTERPRETERS)
+				too_many_lines("interpreter", line);
 			if (!(c->interp[c->ninterp++] = strdup(path)))
 				die(PPY_EX_SYSCALL, "out of memory");
 		} else if (sscanf(l, "%31s %7s %4095s %c", word, mode, path, &extra) == 3 &&
 			   strcmp(word, "forbid-exec") == 0 &&
 			   (strcmp(mode, "raise") == 0 || strcmp(mode, "log") == 0) &&
-			   (path[0] == '/' || strcmp(path, "*") == 0) &&
-			   c->nforbid < PPY_MAX_INTERPRETERS) {
+			   (path[0] == '/' || strcmp(path, "*") == 0)) {
+			if (c->nforbid == PPY_MAX_INTERPRETERS)
+				too_many_lines("forbid-exec", line);
 			c->forbid_mode[c->nforbid] = strcmp(mode, "raise") == 0 ? "raise" : "log";
+			/* The file it names now, with the caller's rights like every path: a hard
+			   link elsewhere is the same file, capabilities and all. */
+			if (path[0] != '/' || stat(path, &c->forbid_file[c->nforbid]) != 0 ||
+			    !S_ISREG(c->forbid_file[c->nforbid].st_mode))
+				c->forbid_file[c->nforbid].st_nlink = 0;
 			if (!(c->forbid[c->nforbid++] = strdup(path)))
 				die(PPY_EX_SYSCALL, "out of memory");
 		} else {
@@ -925,13 +1143,16 @@ static void read_conf(struct conf *c)
 	}
 }
 
-/* "raise" or "log" if root's config forbids process creation by the script at PATH. */
-static const char *forbid_mode(const struct conf *c, const char *path)
+/* "raise" or "log" if root's config forbids process creation by the script at PATH
+   (its real path), or by the file ST itself under any other name. */
+static const char *forbid_mode(const struct conf *c, const char *path, const struct stat *st)
 {
 	const char *mode = "-";
 
 	for (size_t i = 0; i < c->nforbid; i++)
-		if (strcmp(c->forbid[i], "*") == 0 || strcmp(c->forbid[i], path) == 0)
+		if (strcmp(c->forbid[i], "*") == 0 || strcmp(c->forbid[i], path) == 0 ||
+		    (c->forbid_file[i].st_nlink && c->forbid_file[i].st_dev == st->st_dev &&
+		     c->forbid_file[i].st_ino == st->st_ino))
 			if (strcmp(mode, "raise") != 0)   /* the stricter line wins */
 				mode = c->forbid_mode[i];
 	return mode;
@@ -946,6 +1167,49 @@ static int conf_allows(const struct conf *c, const char *path)
 }
 
 /*
+ * The word after ppy on a script's "#!" line, from the first LEN bytes of the file read
+ * into BUF (which has room for a NUL after them): "#!/usr/local/bin/ppy
+ * /srv/venvs/web/bin/python" gives "/srv/venvs/web/bin/python", "#!/usr/local/bin/ppy"
+ * gives "", any other first line NULL. Like the kernel, it looks for the line within the
+ * first 256 bytes; in a shorter file, the line may end with the file instead of a newline.
+ * *TOOLONG is set when a #! line does not end within them.
+ */
+static char *shebang_word(char *buf, ssize_t len, int *toolong)
+{
+	char *nl, *word, *end;
+
+	buf[len] = '\0';
+	*toolong = 0;
+	if (len < 2 || buf[0] != '#' || buf[1] != '!')
+		return NULL;
+	if ((nl = memchr(buf, '\n', (size_t)len)))
+		*nl = '\0';
+	else if (len >= 256)
+		*toolong = 1;
+	word = buf + 2 + strspn(buf + 2, " \t");          /* the launcher */
+	end = word + strcspn(word, " \t");
+	if (end - word < 3 || strncmp(end - 3, "ppy", 3) != 0 ||
+	    (end - word != 3 && end[-4] != '/'))
+		return NULL;
+	word = end + strspn(end, " \t");                    /* what follows it */
+	for (end = word + strlen(word); end > word && strchr(" \t\r", end[-1]); end--)
+		;
+	*end = '\0';
+	return word;
+}
+
+/* The script's #! line names an interpreter ppy.conf does not list. */
+__attribute__((noreturn))
+static void refuse_interpreter(const char *word)
+{
+	static char shown[PATH_MAX * 4 + 1];
+
+	escape(word, shown, sizeof shown);
+	die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow "
+	    "(add 'interpreter %s' there as root)", shown, PPY_CONF, shown);
+}
+
+/*
  * The interpreter is chosen by the script's own first line, read from FD (the sealed
  * copy when launching): "#!/usr/local/bin/ppy /srv/venvs/web/bin/python" selects that
  * interpreter if PPY_CONF allows it; anything else runs the built-in one. HINT is the
@@ -953,39 +1217,44 @@ static int conf_allows(const struct conf *c, const char *path)
  */
 static const char *select_interpreter(int fd, const struct conf *c, const char *hint)
 {
-	char buf[257], *nl, *word, *end;
+	char buf[257], *word;
+	int toolong;
 	ssize_t len = pread(fd, buf, sizeof buf - 1, 0);
 
 	if (len < 0)
 		die_errno(PPY_EX_SYSCALL, "read");
-	buf[len] = '\0';
-	word = NULL;
-	if (len >= 2 && buf[0] == '#' && buf[1] == '!') {
-		if (!(nl = memchr(buf, '\n', (size_t)len)))
-			die(PPY_EX_FILE, "its #! line is longer than %zu bytes", sizeof buf - 2);
-		*nl = '\0';
-		word = buf + 2 + strspn(buf + 2, " \t");          /* the launcher */
-		end = word + strcspn(word, " \t");
-		if (end - word >= 3 && strncmp(end - 3, "ppy", 3) == 0 &&
-		    (end - word == 3 || end[-4] == '/')) {
-			word = end + strspn(end, " \t");             /* what follows it */
-			for (end = word + strlen(word); end > word && strchr(" \t\r", end[-1]); end--)
-				;
-			*end = '\0';
-		} else {
-			word = NULL;
-		}
-	}
+	word = shebang_word(buf, len, &toolong);
+	if (toolong)
+		die(PPY_EX_FILE, "its #! line is longer than %zu bytes", sizeof buf - 2);
 	if (hint && (!word || strcmp(word, hint) != 0))
 		die(PPY_EX_FILE, "started with interpreter %s, which its #! line does not name", hint);
 	if (!word || !*word)
 		return PPY_PYTHON;
 	if (!conf_allows(c, word))
-		die(PPY_EX_FILE, "its #! line asks for interpreter '%s', which %s does not allow "
-		    "(add 'interpreter %s' there as root)", word, PPY_CONF, word);
-	if (!(end = strdup(word)))
+		refuse_interpreter(word);
+	if (!(word = strdup(word)))
 		die(PPY_EX_SYSCALL, "out of memory");
-	return end;
+	return word;
+}
+
+/* PATH is a file whose #! line names WORD after ppy: the kernel started ppy for it
+   ("#!.../ppy WORD" makes ppy's arguments WORD PATH ARG...). */
+static int names_interpreter(const char *path, const char *word)
+{
+	char buf[257];
+	struct stat st;
+	ssize_t len;
+	int toolong, yes = 0, fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (len = pread(fd, buf, sizeof buf - 1, 0)) >= 0) {
+		const char *got = shebang_word(buf, len, &toolong);
+		yes = got && strcmp(got, word) == 0;
+	}
+	close(fd);
+	return yes;
 }
 
 /* ---------------------------------------------------------------- the script */
@@ -1131,7 +1400,10 @@ static void check_script(const char *arg, struct script *s)
 
 	/* The real path of what was opened; every directory above it must be trusted. */
 	n = readlink(proc, s->path, sizeof s->path - 1);
-	if (n < 0 || n >= (ssize_t)sizeof s->path - 1)
+	if ((n < 0 && errno == ENAMETOOLONG) || n >= (ssize_t)sizeof s->path - 1)
+		die(PPY_EX_FILE, "its real path is longer than %zu bytes, too long to check",
+		    sizeof s->path - 2);
+	if (n < 0)
 		die_errno(PPY_EX_SYSCALL, "readlink %s", proc);
 	s->path[n] = '\0';
 	dir = open_parent(s->path, s->st.st_uid, PPY_EX_DIR, "untrusted path", copy,
@@ -1420,6 +1692,11 @@ int main(int argc, char **argv, char **envp)
 	const char *python, *hint = NULL;
 	struct stat st;
 
+	/* Every refusal of a launch is logged, the caller's state included: the log opens
+	   first (it connects on the first message, after the descriptors are reset). */
+	openlog("ppy", LOG_PID, LOG_AUTHPRIV);
+	logging = 1;
+
 	/* Parse. Nothing after SCRIPT is ever read by ppy or by the interpreter as an option. */
 	if (argc < 1 || !argv[0])
 		die(PPY_EX_USAGE, "started without argv[0]; refusing");
@@ -1432,7 +1709,7 @@ int main(int argc, char **argv, char **envp)
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "--check") == 0)
-		check = 1, first = 2;
+		check = 1, first = 2, logging = 0;   /* a dry run, for anyone: not logged */
 	else if (argc >= 2 && strcmp(argv[1], "--") == 0)
 		first = 2;
 	if (first >= argc || (check && first + 1 != argc))
@@ -1443,10 +1720,6 @@ int main(int argc, char **argv, char **envp)
 	nenv = keep_caller_env(envp, env, 40);
 	reset_process();
 	last_cap = read_last_cap();
-	if (!check) {
-		openlog("ppy", LOG_PID, LOG_AUTHPRIV);
-		logging = 1;
-	}
 	check_caller();
 
 	/* Touch no path with privilege: empty the effective set before opening anything. */
@@ -1458,12 +1731,14 @@ int main(int argc, char **argv, char **envp)
 	if (first + 1 < argc && conf_allows(&conf, argv[first])) {
 		hint = argv[first++];
 	} else if (first + 1 < argc && argv[first][0] == '/' && stat(argv[first], &st) == 0 &&
-		   S_ISREG(st.st_mode) && st.st_uid == 0) {
-		/* A root-owned program where the script goes: the kernel passed the word of a
-		   "#!.../ppy INTERPRETER" line (a root-owned file is never a runnable script). */
+		   S_ISREG(st.st_mode) && st.st_uid == 0 &&
+		   names_interpreter(argv[first + 1], argv[first])) {
+		/* A root-owned program where the script goes, named by the next argument's #!
+		   line: the kernel passed the word of a "#!.../ppy INTERPRETER" line that
+		   PPY_CONF does not list. (Any other root-owned file is a script given by hand,
+		   refused below as root's.) */
 		escape(argv[first + 1], script_shown, sizeof script_shown);
-		die(PPY_EX_FILE, "'%s' is a root-owned program, not a script; if a '#!.../ppy "
-		    "INTERPRETER' line named it, %s does not allow it", argv[first], PPY_CONF);
+		refuse_interpreter(argv[first]);
 	}
 	arg = argv[first];
 	escape(arg, script_shown, sizeof script_shown);
@@ -1579,7 +1854,7 @@ int main(int argc, char **argv, char **envp)
 			"-B",   /* write no bytecode anywhere */
 			/* Import (not run) the boot, so its bytecode from `make install` is used. */
 			"-c", "import sys;sys.path.insert(0,sys.argv.pop(1));import ppy_boot;ppy_boot.main()",
-			pydir, "3", s.effective ? "1" : "0", forbid_mode(&conf, s.path), s.path,
+			pydir, "3", s.effective ? "1" : "0", forbid_mode(&conf, s.path, &s.st), s.path,
 		};
 		size_t nfixed = sizeof fixed / sizeof fixed[0];
 		size_t nargs = (size_t)(argc - first - 1);

@@ -23,6 +23,10 @@
  *   PPYFAULT_LIE=1             ... or instead report success (0) without doing anything:
  *                              a kernel that says yes and does not, for the read-back checks
  *
+ * When ppy forks (it stays behind as the leader of its terminal's session), the calls
+ * the parent makes afterwards are labelled "leader:LABEL", so that its calls and the
+ * child's, which count on from the same numbers, stay apart.
+ *
  * A failed call does nothing and returns the function's failure value with errno set,
  * except close-like calls (close, fclose, closedir), which release the descriptor first,
  * as Linux always does even when close reports an error.
@@ -64,6 +68,7 @@ static char fail_label[128];
 static long fail_nth = 1;
 static int fail_errno = EIO;
 static int lie;                     /* PPYFAULT_LIE=1: the chosen call "succeeds" */
+static const char *side = "";       /* "leader:" in the parent after a fork */
 
 #define MAX_LABELS 128
 static struct { char label[64]; long n; } counts[MAX_LABELS];
@@ -108,10 +113,13 @@ static void logf_(const char *fmt, ...)
 /* Count a call; return 1 if this one must fail (errno is then set). */
 static int fault(const char *label, const char *detail)
 {
+	char full[sizeof counts[0].label];
 	int i;
 
 	if (!active || inside)
 		return 0;
+	snprintf(full, sizeof full, "%s%s", side, label);
+	label = full;
 	for (i = 0; i < MAX_LABELS && counts[i].label[0]; i++)
 		if (strcmp(counts[i].label, label) == 0)
 			break;
@@ -195,6 +203,10 @@ static const char *syscall_name(long nr)
 	case SYS_close_range: return "syscall(close_range)";
 	case SYS_memfd_create: return "syscall(memfd_create)";
 	case SYS_execveat: return "syscall(execveat)";
+	case SYS_rt_sigtimedwait: return "syscall(rt_sigtimedwait)";
+	case SYS_rt_sigaction: return "syscall(rt_sigaction)";
+	case SYS_ioprio_get: return "syscall(ioprio_get)";
+	case SYS_ioprio_set: return "syscall(ioprio_set)";
 	default: return "syscall(other)";
 	}
 }
@@ -667,6 +679,30 @@ int clearenv(void)
 {
 	RESOLVE(clearenv);
 	WRAP("clearenv", NULL, -1, real_clearenv());
+}
+
+REAL(pipe2);
+int pipe2(int fds[2], int flags)
+{
+	RESOLVE(pipe2);
+	WRAP("pipe2", NULL, -1, real_pipe2(fds, flags));
+}
+
+/* Never "lies" (a fork that says 0 would make one process run both sides). */
+REAL(fork);
+pid_t fork(void)
+{
+	pid_t pid;
+
+	RESOLVE(fork);
+	if (fault("fork", NULL))
+		return -1;
+	inside++;
+	pid = real_fork();
+	inside--;
+	if (pid > 0)
+		side = "leader:";
+	return pid;
 }
 
 REAL(execve);

@@ -1,0 +1,304 @@
+"""What of the caller's process reaches the script, read back in the script: many
+supplementary groups, scheduling (nice, policy, affinity, I/O priority), the limits that
+count the owner's account, pending signals, and a cgroup delegated to the caller. The
+README's process-state table says what each becomes, and why."""
+import json
+import os
+import platform
+import select
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from ppytest import CALLER, OWNER, PYTHON, RAN, Install, report, run
+
+pytestmark = pytest.mark.root
+
+SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE = 0, 1, 2, 3, 5
+RESET_ON_FORK = 0x40000000
+IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(platform.machine())
+
+STATE = textwrap.dedent(
+    f"""
+    import ctypes, json, os, resource
+    status = {{}}
+    for line in open("/proc/self/status"):
+        k, _, v = line.partition(":")
+        status[k] = v.strip()
+    libc = ctypes.CDLL(None, use_errno=True)
+    print(json.dumps({{
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "policy": os.sched_getscheduler(0),
+        "affinity": sorted(os.sched_getaffinity(0)),
+        "ioprio": libc.syscall({IOPRIO_GET or -1}, 1, 0),
+        "limits": {{n: resource.getrlimit(getattr(resource, "RLIMIT_" + n))
+                    for n in ("NPROC", "SIGPENDING", "MEMLOCK", "MSGQUEUE", "NICE", "RTPRIO")}},
+        "status": status,
+    }}))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def inst():
+    i = Install()
+    yield i
+    i.remove()
+
+
+def caller(*argv, groups=None):
+    grp = ["--groups=" + ",".join(map(str, groups))] if groups else ["--clear-groups"]
+    return ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", *grp, *argv]
+
+
+def launch(argv, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, env={}, **kw)
+
+
+# ------------------------------------------------------------------ many groups
+
+@pytest.mark.parametrize("gids", [
+    # about 600 groups, half of them with 10-digit gids, as directory services give
+    [100000 + i for i in range(300)] + [3000000000 + i for i in range(300)],
+    # 2,000 groups, all 10-digit: /proc/self/status is over 20 KB
+    [1000000000 + 7 * i for i in range(2000)],
+], ids=["600", "2000"])
+def test_a_caller_in_many_groups_can_run_a_script(inst, gids):
+    path = inst.script()
+    check = launch(caller("sh", "-c", "wc -c < /proc/self/status", groups=gids))
+    assert int(check.stdout) > 4096, check.stdout   # the file no longer fits in 4 KB
+    rep = report(launch(caller(inst.ppy, path, groups=gids)))
+    assert rep["status"]["Groups"] == ""
+    assert rep["status"]["Uid"].split() == [str(OWNER)] * 4
+
+
+# ------------------------------------------------------------------ scheduling
+
+def state(proc):
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == RAN, proc.stdout
+    return json.loads(lines[1])
+
+
+@pytest.mark.parametrize("policy", [["--fifo", "10"], ["--rr", "10"],
+                                    ["--fifo", "--reset-on-fork", "10"],
+                                    ["--deadline", "--sched-runtime", "1000000",
+                                     "--sched-deadline", "10000000", "--sched-period",
+                                     "10000000", "0"]],
+                         ids=["fifo", "rr", "fifo-reset-on-fork", "deadline"])
+def test_a_priority_above_the_default_is_not_the_scripts(inst, policy):
+    # Root (who may) starts the caller with a negative nice value, a real-time policy,
+    # the real-time I/O class and RLIMIT_NICE/RTPRIO that would let it take them back.
+    if IOPRIO_GET is None:
+        pytest.skip("no ioprio_get number for this machine in the test")
+    probe = launch(["chrt", *policy, "true"])
+    if probe.returncode != 0:
+        pytest.skip(f"this kernel refuses that policy to root here: {probe.stderr.strip()}")
+    # Raising RLIMIT_NICE/RTPRIO needs CAP_SYS_RESOURCE, which some containers' root lacks.
+    limits = ["prlimit", "--nice=30:30", "--rtprio=50:50"]
+    if launch([*limits, "true"]).returncode != 0:
+        limits = []
+    cmd = ["nice", "-n", "-5", "chrt", *policy, "ionice", "-c1", "-n2", *limits,
+           *caller(inst.ppy, inst.script(STATE))]
+    got = state(launch(cmd))
+    assert got["nice"] == 0
+    # Only a privileged process may clear reset-on-fork: it stays, on SCHED_OTHER.
+    assert got["policy"] & ~RESET_ON_FORK == SCHED_OTHER
+    assert got["policy"] & RESET_ON_FORK == (RESET_ON_FORK if "--reset-on-fork" in policy else 0)
+    assert got["ioprio"] >> 13 != 1, got["ioprio"]        # not IOPRIO_CLASS_RT
+    assert got["limits"]["NICE"] == [0, 0] and got["limits"]["RTPRIO"] == [0, 0]
+
+
+@pytest.mark.parametrize("policy, want", [(["--idle", "0"], SCHED_IDLE),
+                                          (["--batch", "0"], SCHED_BATCH)])
+def test_a_lower_priority_the_caller_chose_is_kept(inst, policy, want):
+    # nice(1), chrt --idle/--batch, ionice -c3, taskset: the caller's choice to spend less
+    # of the machine on its own request; it only slows the script down (on purpose).
+    if IOPRIO_GET is None:
+        pytest.skip("no ioprio_get number for this machine in the test")
+    cmd = caller("nice", "-n", "7", "chrt", *policy, "ionice", "-c3", "taskset", "-c", "0",
+                 inst.ppy, inst.script(STATE))
+    got = state(launch(cmd))
+    assert got["nice"] == 7 and got["policy"] == want and got["affinity"] == [0]
+    assert got["ioprio"] >> 13 == 3, got["ioprio"]        # IOPRIO_CLASS_IDLE
+
+
+def test_counted_limits_get_their_soft_limit_up_to_the_hard_one(inst):
+    # Budgets of the owner's account: soft limits the caller lowered go back up to the
+    # hard ones, which are kept (only CAP_SYS_RESOURCE could raise them).
+    hard = {}
+    for name in ("NPROC", "SIGPENDING", "MEMLOCK", "MSGQUEUE"):
+        out = launch(caller("prlimit", "--" + name.lower(), "--raw", "--noheadings",
+                            "--output=HARD")).stdout.split()
+        hard[name] = int(out[0]) if out[0] != "unlimited" else -1
+    got = state(launch(caller("prlimit", "--nproc=50:", "--sigpending=10:", "--memlock=1000:",
+                              "--msgqueue=10:", inst.ppy, inst.script(STATE))))
+    for name, value in hard.items():
+        assert got["limits"][name] == [value, value], (name, got["limits"])
+    lowered = state(launch(caller("prlimit", "--nproc=4000:4000", inst.ppy,
+                                  inst.script(STATE))))
+    assert lowered["limits"]["NPROC"] == [4000, 4000]
+
+
+PENDING = textwrap.dedent(
+    """
+    import ctypes, os, signal, sys
+    libc = ctypes.CDLL(None, use_errno=True)
+    # glibc's own signals 32 and 33, ignored through the kernel, blocked, and queued
+    ign = (ctypes.c_ulong * 4)(1, 0, 0, 0)          # SIG_IGN, no flags
+    mask = ctypes.c_ulong((1 << 31) | (1 << 32))
+    for sig in (32, 33):
+        assert libc.syscall(13, sig, ign, None, 8) == 0       # rt_sigaction
+    assert libc.syscall(14, 0, ctypes.byref(mask), None, 8) == 0   # rt_sigprocmask
+    rt = signal.SIGRTMIN + 3
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGCHLD,
+                                              signal.SIGWINCH, rt})
+    for sig in (signal.SIGUSR1, signal.SIGCHLD, signal.SIGWINCH, rt, rt, 32, 33):
+        os.kill(os.getpid(), sig)
+    os.execv(sys.argv[1], sys.argv[1:])
+    """
+)
+
+
+def test_pending_signals_and_glibcs_own_ignored_ones_do_not_reach_the_script(inst):
+    helper = os.path.join(inst.base, "pending.py")
+    with open(helper, "w") as f:
+        f.write(PENDING)
+    proc = launch(caller(os.path.realpath(PYTHON), helper, inst.ppy, inst.script(STATE)))
+    got = state(proc)            # SIGUSR1 pending used to kill ppy at its reset
+    st = got["status"]
+    assert int(st["SigPnd"], 16) == 0 and int(st["ShdPnd"], 16) == 0, st
+    assert int(st["SigBlk"], 16) == 0
+    assert int(st["SigIgn"], 16) & ((1 << 31) | (1 << 32)) == 0, st["SigIgn"]
+
+
+# ------------------------------------------------------------------ a delegated cgroup
+
+def cgroup2_root():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            if fields[fields.index("-") + 1] == "cgroup2":
+                return fields[4]
+    return None
+
+
+RAISED_STEP = textwrap.dedent(
+    """
+    import os, sys, ppy_py
+    def eff():
+        return [l.split()[1] for l in open("/proc/self/status") if l.startswith("CapEff")][0]
+    with ppy_py.raised("net_bind_service"):
+        print("IN-RAISED", eff(), flush=True)
+        line = sys.stdin.readline()
+        print("STEP-DONE", line.strip(), eff(), flush=True)
+    print("AFTER", eff(), flush=True)
+    """
+)
+
+
+@pytest.fixture
+def delegated():
+    """A cgroup v2 subtree delegated to CALLER as systemd delegates user@.service
+    (directory, cgroup.procs, cgroup.threads, cgroup.subtree_control are the caller's),
+    and in it a child cgroup the caller made. Yields (subtree, child)."""
+    root = cgroup2_root()
+    if not root:
+        pytest.skip("no cgroup2 hierarchy mounted")
+    sub = os.path.join(root, f"ppy-test-{os.getpid()}")
+    os.mkdir(sub)
+    job = os.path.join(sub, "job")
+    try:
+        for name in ("", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"):
+            os.chown(os.path.join(sub, name), CALLER, CALLER)
+        made = run(["mkdir", job])                          # the caller's own cgroup
+        assert made.returncode == 0, made.stderr
+        yield sub, job
+    finally:
+        for d in (job, sub):
+            for _ in range(50):
+                try:
+                    os.rmdir(d)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+
+def start_in(sub, job, argv):
+    """Root puts the launch in SUB (as systemd starts the user's manager there); the
+    caller moves itself into its own JOB cgroup and runs ARGV."""
+    inner = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
+    cmd = ["sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', sub,
+           *caller("sh", "-c", inner, job, *argv)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, bufsize=0, env={})
+    proc.pending = b""
+    return proc
+
+
+def read_line(proc, timeout=20):
+    """The next line of PROC's stdout, or None if none comes within TIMEOUT seconds
+    (unbuffered: select() must see what is not read yet)."""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in proc.pending:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([proc.stdout], [], [], left)[0]:
+            return None
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        if not chunk:
+            return proc.pending.decode() or None
+        proc.pending += chunk
+    line, _, proc.pending = proc.pending.partition(b"\n")
+    return line.decode() + "\n"
+
+
+def as_caller_write(path, value):
+    done = run(["sh", "-c", 'echo "$1" > "$0"', path, value])
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_delegated_cgroup_can_freeze_and_kill_the_script_and_nothing_more(inst, delegated):
+    # Accepted, as for any setuid program the caller starts there (passwd, sudo): the
+    # caller may stop the script at any point, even inside raised(), and thaw it or
+    # kill it; the script runs on exactly as before, or ends. ppy does not refuse it.
+    sub, job = delegated
+    path = inst.script(RAISED_STEP)
+    proc = start_in(sub, job, [inst.ppy, path])
+    try:
+        assert read_line(proc) == RAN + "\n"
+        assert read_line(proc) == "IN-RAISED 0000000000000400\n"
+        with open(os.path.join(job, "cgroup.procs")) as f:
+            assert str(proc.pid) in f.read().split()
+        as_caller_write(os.path.join(job, "cgroup.freeze"), "1")
+        for _ in range(100):
+            with open(os.path.join(job, "cgroup.events")) as f:
+                if "frozen 1" in f.read():
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the cgroup never froze")
+        proc.stdin.write(b"go\n")
+        assert read_line(proc, timeout=0.5) is None          # frozen mid-step
+        as_caller_write(os.path.join(job, "cgroup.freeze"), "0")
+        assert read_line(proc) == "STEP-DONE go 0000000000000400\n"
+        assert read_line(proc) == "AFTER 0000000000000000\n"
+        assert proc.wait(timeout=20) == 0, proc.stderr.read().decode()
+    finally:
+        proc.kill()
+        proc.wait()
+
+    proc = start_in(sub, job, [inst.ppy, path])
+    try:
+        assert read_line(proc) == RAN + "\n"
+        assert read_line(proc) == "IN-RAISED 0000000000000400\n"
+        as_caller_write(os.path.join(job, "cgroup.kill"), "1")
+        assert proc.wait(timeout=20) == -9
+        assert b"STEP-DONE" not in proc.pending + proc.stdout.read()
+    finally:
+        proc.kill()
+        proc.wait()

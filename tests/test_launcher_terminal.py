@@ -1,0 +1,185 @@
+"""The caller's terminal, with real ptys: the script never has a controlling terminal and
+cannot take one back, whether or not ppy leads the terminal's session, and Ctrl-C still
+reaches it.
+
+A process that leads a session (started as `script -qec SCRIPT`, `ssh -t host SCRIPT`,
+`tmux new-window SCRIPT`: the shell execs the script in place) can make any terminal it
+has open and that no session controls its controlling terminal again (TIOCSCTTY), and
+then push input into it (TIOCSTI). ppy, leading the session, stays behind as its leader
+(the caller's uid, no capabilities) and runs the script in a child that leads nothing.
+"""
+import os
+import pty
+import select
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from ppytest import CALLER, EX_CALLER, RAN, Install
+
+pytestmark = pytest.mark.root
+
+# What the script tries: take the terminal on fd 0 directly, and again after leaving for
+# a session of its own (setsid); then push a byte into it. tty_nr: /proc/self/stat's.
+TAKE = textwrap.dedent(
+    """
+    import fcntl, os, termios
+    def tty_nr():
+        return open("/proc/self/stat").read().rsplit(")", 1)[1].split()[4]
+    def attempt(how):
+        try:
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+            took = "took"
+        except OSError as e:
+            took = "refused %d" % e.errno
+        try:
+            fcntl.ioctl(0, termios.TIOCSTI, b"x")
+            sti = "INJECTED"
+        except OSError as e:
+            sti = "refused %d" % e.errno
+        print("%s: TIOCSCTTY %s, tty_nr %s, TIOCSTI %s" % (how, took, tty_nr(), sti))
+    print("start: leader %s, tty_nr %s" % (os.getsid(0) == os.getpid(), tty_nr()))
+    attempt("direct")
+    try:
+        os.setsid()
+        attempt("after setsid")
+    except OSError as e:
+        print("after setsid: setsid refused %d" % e.errno)
+    """
+)
+
+# Waits for Ctrl-C; then reports its parent (the leader ppy left behind, if any).
+INTERRUPT = textwrap.dedent(
+    """
+    import os, sys, time
+    print("READY", flush=True)
+    try:
+        time.sleep(20)
+        print("NO-SIGINT")
+    except KeyboardInterrupt:
+        print("GOT-SIGINT")
+    parent = {}
+    for line in open("/proc/%d/status" % os.getppid()):
+        k, _, v = line.partition(":")
+        parent[k] = v.split()
+    print("PARENT uid %s CapPrm %s CapEff %s" % (parent["Uid"][0], parent["CapPrm"][0],
+                                                   parent["CapEff"][0]))
+    sys.exit(7)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def inst():
+    i = Install()
+    yield i
+    i.remove()
+
+
+def in_pty(argv, ctrl_c_after=None, timeout=30, session=True):
+    """Run ARGV (as root; it drops to the caller itself) on a new pty. With SESSION, in
+    a new session whose controlling terminal the pty is (pty.fork: ARGV leads it);
+    otherwise the pty is only its fds 0-2, in a session of its own with no terminal.
+    Ctrl-C is typed once CTRL_C_AFTER appears. Returns (output, wait status)."""
+    if session:
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(argv[0], argv)
+    else:
+        fd, slave = os.openpty()
+        pid = os.fork()
+        if pid == 0:
+            os.setsid()
+            for n in range(3):
+                os.dup2(slave, n)
+            os.execv(argv[0], argv)
+        os.close(slave)
+    out, typed = b"", False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:      # EIO: every process on the slave side is gone
+            break
+        if not chunk:
+            break
+        out += chunk
+        if ctrl_c_after and not typed and ctrl_c_after.encode() in out:
+            time.sleep(0.2)
+            os.write(fd, b"\x03")
+            typed = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return out.decode(errors="replace").replace("\r\n", "\n"), status
+
+
+def as_caller(*argv):
+    return ["/usr/bin/setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", "--clear-groups",
+            *argv]
+
+
+def test_a_session_leader_cannot_take_the_terminal_back(inst):
+    # pty.fork: ppy itself leads the session of its controlling terminal.
+    text, status = in_pty(as_caller(inst.ppy, inst.script(TAKE)))
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "start: leader False, tty_nr 0" in text, text
+    assert "direct: TIOCSCTTY refused 1, tty_nr 0, TIOCSTI refused 1" in text, text
+    assert "after setsid: TIOCSCTTY refused 1, tty_nr 0, TIOCSTI refused 1" in text, text
+    assert "INJECTED" not in text and "took" not in text
+
+
+def test_script_minus_c_as_in_the_review(inst):
+    # The reviewer's set-up: script(1) runs the script as its session's leader.
+    script = inst.script(TAKE)
+    proc = subprocess.run(as_caller("script", "-qec", script, "/dev/null"),
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    text = proc.stdout.replace("\r\n", "\n")
+    assert proc.returncode == 0, text + proc.stderr
+    assert "direct: TIOCSCTTY refused 1, tty_nr 0" in text, text
+    assert "INJECTED" not in text and "took" not in text, text
+
+
+def test_ctrl_c_reaches_a_script_whose_ppy_led_the_session(inst):
+    text, status = in_pty(as_caller(inst.ppy, inst.script(INTERRUPT)), ctrl_c_after="READY")
+    assert "GOT-SIGINT" in text and "NO-SIGINT" not in text, text
+    # The leader left behind is the caller's, with nothing; the script's status is its.
+    assert f"PARENT uid {CALLER} CapPrm 0000000000000000 CapEff 0000000000000000" in text, text
+    assert os.waitstatus_to_exitcode(status) == 7, text
+
+
+def test_the_leader_ends_as_the_script_ends(inst):
+    # Killed by a signal: the leader ppy kept ends the same way, as a shell would see it.
+    text, status = in_pty(as_caller(inst.ppy, inst.script(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n")))
+    assert RAN in text
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == 15, (status, text)
+
+
+def test_ctrl_c_and_no_terminal_when_ppy_does_not_lead(inst):
+    # The everyday case: a shell leads the session and ppy runs in its foreground.
+    text, status = in_pty(["/bin/sh", "-c", '"$@"; exit $?', "sh",
+                           *as_caller(inst.ppy, inst.script(INTERRUPT))],
+                          ctrl_c_after="READY")
+    assert "GOT-SIGINT" in text, text
+    text, status = in_pty(["/bin/sh", "-c", '"$@"; exit $?', "sh",
+                           *as_caller(inst.ppy, inst.script(TAKE))])
+    assert "direct: TIOCSCTTY refused 1, tty_nr 0" in text, text
+    assert "after setsid: TIOCSCTTY refused 1, tty_nr 0" in text, text
+    assert "INJECTED" not in text and "took" not in text, text
+
+
+def test_a_leader_with_a_terminal_no_session_controls_is_refused(inst):
+    # ppy leads a session of its own, with a pty nobody controls on fds 0-2: the script,
+    # leading that session, could make it its controlling terminal.
+    path = inst.script(TAKE)
+    text, status = in_pty(as_caller(inst.ppy, path), session=False)
+    assert os.waitstatus_to_exitcode(status) == EX_CALLER, text
+    assert RAN not in text and "took" not in text, text
+    lines = [line for line in text.splitlines() if line]
+    assert len(lines) == 1 and lines[0].startswith(f"ppy: {path}: ppy leads its session"), text
+    assert "no session controls" in lines[0], text
