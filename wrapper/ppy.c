@@ -97,8 +97,13 @@ enum {
 #define PPY_MAX_TREE 200000          /* files checked under one root-only tree */
 #define PPY_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define XATTR_CAPS "security.capability"
+/* Calls and flags newer than Linux 4.18, for headers that predate them; each use has a
+   fallback (or a refusal naming the kernel feature) where the kernel lacks it. */
 #ifndef AT_EXECVE_CHECK
 #define AT_EXECVE_CHECK 0x10000       /* Linux 6.14 */
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436           /* Linux 5.9; the same number on every architecture */
 #endif
 #define BIT(c) (UINT64_C(1) << (c))
 /* What ppy itself needs: switch ids, empty the bounding set, probe for writers (lease). */
@@ -417,6 +422,43 @@ static void apply_limits(void)
 	}
 }
 
+/*
+ * Close every descriptor from LOW up: close_range(2), or, where the kernel lacks it (before
+ * 5.9) or a container's seccomp profile refuses it, each descriptor /proc/self/fd lists,
+ * read again afterwards to make sure none is left.
+ */
+static void close_from(unsigned low)
+{
+	struct statfs sfs;
+	struct dirent *e;
+	DIR *d;
+	int dir;
+
+	if (syscall(SYS_close_range, low, ~0U, 0) == 0)
+		return;
+	if (errno != ENOSYS && errno != EPERM)
+		die_errno(PPY_EX_SYSCALL, "close_range");
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstatfs(dir, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC ||
+	    !(d = fdopendir(dir)))
+		die(PPY_EX_SYSCALL, "close_range is not available and /proc/self/fd cannot be read");
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(d);
+		while ((errno = 0, e = readdir(d))) {
+			char *end;
+			unsigned long fd = strtoul(e->d_name, &end, 10);
+			if (*end || end == e->d_name || fd < low || (int)fd == dir)
+				continue;
+			if (pass)
+				die(PPY_EX_SYSCALL, "descriptor %lu is still open", fd);
+			(void)close((int)fd); /* released even when close reports an error */
+		}
+		if (errno)
+			die_errno(PPY_EX_SYSCALL, "reading /proc/self/fd");
+	}
+	closedir(d);
+}
+
 /* Reset everything a caller can leave behind across exec. */
 static void reset_process(void)
 {
@@ -437,8 +479,7 @@ static void reset_process(void)
 		if (null != fd)
 			close(null);
 	}
-	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
-		die_errno(PPY_EX_SYSCALL, "close_range");
+	close_from(3);
 	apply_limits();
 
 	/* Drop the controlling tty, so the script cannot push input into the caller's
@@ -997,7 +1038,9 @@ static void check_script(const char *arg, struct script *s)
 		die(PPY_EX_MOUNT, "on a %s mount, where the kernel ignores file capabilities",
 		    vfs.f_flag & ST_NOSUID ? "nosuid" : "noexec");
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", s->fd);
-	if (faccessat(AT_FDCWD, proc, X_OK, 0) != 0)
+	/* The original faccessat, not glibc's faccessat(), which tries faccessat2 (Linux 5.8)
+	   first and passes on a container profile's EPERM for it as if it were the answer. */
+	if (syscall(SYS_faccessat, AT_FDCWD, proc, X_OK) != 0)
 		die_errno(PPY_EX_FILE, "the caller may not execute it");
 
 	/* The real path of what was opened; every directory above it must be trusted. */
@@ -1337,8 +1380,7 @@ int main(int argc, char **argv, char **envp)
 	} else if (dup2(mfd, PPY_SCRIPT_FD) != PPY_SCRIPT_FD) {
 		die_errno(PPY_EX_SYSCALL, "dup2");
 	}
-	if (syscall(SYS_close_range, PPY_SCRIPT_FD + 1U, ~0U, 0) != 0)
-		die_errno(PPY_EX_SYSCALL, "close_range");
+	close_from(PPY_SCRIPT_FD + 1U);
 
 	{
 		const char *fixed[] = {

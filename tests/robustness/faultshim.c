@@ -194,6 +194,7 @@ static const char *syscall_name(long nr)
 	case SYS_close_range: return "syscall(close_range)";
 	case SYS_memfd_create: return "syscall(memfd_create)";
 	case SYS_execveat: return "syscall(execveat)";
+	case SYS_faccessat: return "syscall(faccessat)";
 	default: return "syscall(other)";
 	}
 }
