@@ -33,7 +33,7 @@ CONF      := -DPPY_CONF='"$(SYSCONFDIR)/ppy.conf"' -DPPY_PYTHON='"$(PYTHON)"' -D
 ifeq ($(GRANTABLE),all)
 FILECAPS  := all=p
 else
-FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap,cap_lease=p
+FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap=p
 endif
 
 EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))

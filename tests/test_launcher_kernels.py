@@ -81,6 +81,7 @@ ONE_CALL = [
     ("close_range=ENOSYS", RUN), ("close_range=EPERM", RUN),
     ("faccessat2=ENOSYS", RUN), ("faccessat2=EPERM", RUN),
     ("execveat:AT_EXECVE_CHECK=EINVAL", RUN),
+    ("execveat=ENOSYS", RUN), ("execveat=EPERM", RUN),
     # used by glibc or Python; they cope
     ("rseq=ENOSYS", RUN), ("rseq=EPERM", RUN), ("getrandom=ENOSYS", RUN),
     ("getrandom=EPERM", RUN), ("clone3=ENOSYS", RUN), ("clone3=EPERM", RUN),
@@ -155,6 +156,105 @@ def test_writers_are_refused_without_execve_check(inst, kernel, how):
         else:
             os.close(fd)
     runs_exactly(sim(inst, ["--kernel", kernel], [inst.ppy, path]))
+
+
+def parse(line):
+    """'SETLEASE arg=0 uid=4242 4242 4242 4242 sigblk=... caller_kill=1' -> dict."""
+    head, _, rest = line.partition(" ")
+    out, key = {}, None
+    for word in rest.split(" "):
+        if "=" in word:
+            key, _, value = word.partition("=")
+            out[key] = value
+        else:
+            out[key] += " " + word
+    return out
+
+
+@pytest.mark.parametrize("mode", ["launch", "check"])
+def test_no_lease_at_all_where_the_kernel_answers(inst, mode):
+    """With AT_EXECVE_CHECK (6.14+) ppy takes no lease: nothing a caller could stop it in."""
+    path = inst.script()
+    argv = [inst.ppy, path] if mode == "launch" else [inst.ppy, "--check", path]
+    log = os.path.join(inst.base, "lease-" + mode)
+    proc = sim(inst, ["--notify-lease", log, "--caller", str(CALLER)], argv)
+    assert proc.returncode == 0, proc.stderr
+    assert not os.path.exists(log) or open(log).read() == ""
+
+
+@pytest.mark.parametrize("mode", ["launch", "check"])
+def test_the_lease_is_held_only_as_the_owner_with_stop_signals_blocked(inst, mode):
+    """Before 6.14 ppy probes with a read lease. Each fcntl(F_SETLEASE) is stopped in the
+    kernel (seccomp user notification) and looked at: ppy must already be the owner (all
+    four uids), so the caller cannot signal it (kill(pid, 0) from the caller's uid: EPERM),
+    and the terminal's stop signals (SIGTSTP, SIGTTIN, SIGTTOU) must be blocked. Otherwise
+    a caller who stops ppy while it holds the lease blocks root's and the owner's
+    open(O_WRONLY) for lease-break-time (45 s). (Before the fix: the lease was taken with
+    the caller's uid, with CAP_LEASE raised, and any signal reached it.)"""
+    path = inst.script()
+    argv = [inst.ppy, path] if mode == "launch" else [inst.ppy, "--check", path]
+    log = os.path.join(inst.base, "lease-old-" + mode)
+    if os.path.exists(log):
+        os.unlink(log)
+    proc = sim(inst, NO_EXECVE_CHECK + ["--notify-lease", log, "--caller", str(CALLER)], argv)
+    if mode == "launch":
+        runs_exactly(proc)
+    else:
+        assert proc.returncode == 0 and "would run" in proc.stdout, proc.stderr
+    calls = [parse(line) for line in open(log).read().splitlines()]
+    assert [c["arg"] for c in calls] == ["0", "2"], calls      # F_RDLCK, then F_UNLCK
+    for c in calls:
+        assert c["uid"].split() == [str(OWNER)] * 4, c
+        assert c["caller_kill"] == "1", c                         # EPERM
+        blocked = int(c["sigblk"], 16)
+        for sig in (SIGTSTP, SIGTTIN, SIGTTOU):
+            assert blocked >> (sig - 1) & 1, (sig, c)
+
+
+HOLDER = r"""
+import fcntl, os, signal, sys, time
+F_SETLEASE = 1024
+fd = os.open(sys.argv[1], os.O_RDONLY)
+signal.signal(signal.SIGURG, signal.SIG_IGN)
+fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+fcntl.fcntl(fd, F_SETLEASE, fcntl.F_RDLCK)
+print("HELD", flush=True)
+sys.stdin.readline()            # root has started a lease break
+time.sleep(float(sys.argv[2]))
+fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK)
+print("RELEASED", flush=True)
+sys.stdin.readline()
+"""
+
+
+@pytest.mark.parametrize("hold", [0.03, None], ids=["let-go-soon", "never-let-go"])
+def test_a_lease_break_in_progress_is_not_reported_as_a_writer(inst, hold):
+    """Before 6.14 the read lease also fails (EAGAIN) while another process's lease on the
+    file is being broken, even once the writer that broke it has given up (O_NONBLOCK), and
+    no process has the file open for writing at all. ppy waits a little for the holder
+    (often another launch) to let go and then runs; if it does not, the refusal says what
+    is going on, not 'open for writing'. (Before the fix: 'open for writing' at once.)"""
+    path = inst.script()
+    holder = subprocess.Popen(["/usr/bin/python3", "-c", HOLDER, path, str(hold or 3600)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "HELD\n"
+        with pytest.raises(BlockingIOError):          # a writer comes and gives up
+            os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        holder.stdin.write("broken\n")
+        holder.stdin.flush()
+        with open("/proc/locks") as f:
+            assert " BREAKING " in f.read()
+        proc = sim(inst, NO_EXECVE_CHECK, [inst.ppy, path])
+        if hold:
+            runs_exactly(proc)
+            assert holder.stdout.readline() == "RELEASED\n"
+        else:
+            line = refused(proc, EX_FILE, "lease on it is being broken", "try again")
+            assert "open for writing by" not in line
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 OLD_SYSCALL_H = """/* <sys/syscall.h> as a 4.18-era system has it: nothing newer than Linux 4.18 */

@@ -54,10 +54,12 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef PPY_PYTHON
@@ -106,8 +108,9 @@ enum {
 #define SYS_close_range 436           /* Linux 5.9; the same number on every architecture */
 #endif
 #define BIT(c) (UINT64_C(1) << (c))
-/* What ppy itself needs: switch ids, empty the bounding set, probe for writers (lease). */
-#define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP) | BIT(CAP_LEASE))
+/* What ppy itself needs: switch ids and empty the bounding set. All three are in Docker's
+   (and containerd's, and Kubernetes') default bounding set. */
+#define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP))
 
 static char script_shown[PATH_MAX * 4 + 1]; /* the script argument, escaped, for messages */
 static int logging;                          /* syslog is open: refusals are logged too */
@@ -956,48 +959,94 @@ static void parse_xattr(struct script *s)
 		    "e.g. setcap cap_net_bind_service=p %s", script_shown);
 }
 
+static const char open_for_writing[] = "is open for writing by some process (a writable "
+	"descriptor or shared mapping); hand scripts over as fresh copies, not by chown";
+
 /*
  * Nobody may hold the script open for writing. A writable shared mapping changes the code
  * without the kernel stripping the capability xattr or changing ctime, so a process that
  * could write the file before it was handed over (chown, chmod, setcap) could keep doing
  * so. The kernel refuses to exec such a file (ETXTBSY); ppy asks it the same question
- * (AT_EXECVE_CHECK, Linux 6.14, which also applies LSM exec policy), and, on any kernel,
- * probes with a read lease, which the kernel refuses while the file is open for writing.
+ * (AT_EXECVE_CHECK, Linux 6.14, which also applies LSM exec policy), which needs no
+ * privilege and leaves nothing behind. Returns 1 where the kernel cannot answer (before
+ * 6.14, or a seccomp profile that refuses execveat): probe_writers() then asks with a read
+ * lease, once ppy is the owner.
  */
-static void check_no_writers(const struct script *s)
+static int check_no_writers(const struct script *s)
 {
-	static const char open_for_writing[] = "is open for writing by some process (a "
-		"writable descriptor or shared mapping); hand scripts over as fresh copies, not "
-		"by chown";
 	char *none[] = { NULL };
-	uint64_t eff, perm, inh;
-	int exec_check = 1, lease_errno = 0;
 
-	if (syscall(SYS_execveat, s->fd, "", none, none, AT_EMPTY_PATH | AT_EXECVE_CHECK) != 0) {
-		if (errno == ETXTBSY)
-			die(PPY_EX_FILE, "%s", open_for_writing);
-		if (errno != EINVAL)
-			die_errno(PPY_EX_FILE, "the kernel would not execute it");
-		exec_check = 0; /* kernel before 6.14 */
-	}
-	/* A read lease needs the file's uid as fsuid, or CAP_LEASE: raised just for this.
-	   A writer opening the file meanwhile makes the kernel signal the lease holder, by
-	   default with SIGIO, whose default action kills. F_SETSIG makes it SIGURG, whose
-	   default action is to ignore it, whenever it arrives: such a race ends in one of
-	   the refusals below or a normal launch, never a silent death. */
+	if (syscall(SYS_execveat, s->fd, "", none, none, AT_EMPTY_PATH | AT_EXECVE_CHECK) == 0)
+		return 0;
+	if (errno == ETXTBSY)
+		die(PPY_EX_FILE, "%s", open_for_writing);
+	if (errno == EINVAL || errno == ENOSYS || errno == EPERM)
+		return 1;
+	die_errno(PPY_EX_FILE, "the kernel would not execute it");
+}
+
+/* Some process's lease on the script is being broken (/proc/locks says BREAKING): a writer
+   is opening it, or did and gave up (O_NONBLOCK), and the holder has not let go yet. */
+static int lease_breaking(const struct script *s)
+{
+	char line[256], type[16], state[16];
+	unsigned maj, min;
+	unsigned long ino;
+	int found = 0;
+	FILE *f = fopen("/proc/locks", "re");
+
+	while (f && !found && fgets(line, sizeof line, f))
+		found = sscanf(line, "%*d: %15s %15s %*s %*d %x:%x:%lu", type, state, &maj, &min,
+			       &ino) == 5 && strcmp(type, "LEASE") == 0 &&
+			strcmp(state, "BREAKING") == 0 && maj == major(s->st.st_dev) &&
+			min == minor(s->st.st_dev) && ino == (unsigned long)s->st.st_ino;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * The writer check where the kernel could not answer: a read lease, which the kernel
+ * refuses (EAGAIN) while the file is open for writing. A lease needs the file's owner as
+ * fsuid (or CAP_LEASE, which ppy does not need), so it is taken only now that ppy is the
+ * owner: the caller can no longer stop ppy while it holds it, which would block root's and
+ * the owner's open(O_WRONLY) for lease-break-time (45 s). The terminal's stop signals wait
+ * until it is released. A writer opening the file meanwhile makes the kernel signal the
+ * holder, by default with SIGIO, whose default action kills: F_SETSIG makes it SIGURG,
+ * ignored by default, so such a race ends in one of the refusals below or a normal launch.
+ */
+static void probe_writers(const struct script *s)
+{
+	struct timespec ms = { 0, 1000000 };
+	sigset_t stops, before;
+	int err;
+
+	if (sigemptyset(&stops) || sigaddset(&stops, SIGTSTP) || sigaddset(&stops, SIGTTIN) ||
+	    sigaddset(&stops, SIGTTOU) || sigprocmask(SIG_BLOCK, &stops, &before) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigprocmask");
 	if (fcntl(s->fd, F_SETSIG, SIGURG) != 0)
 		die_errno(PPY_EX_SYSCALL, "fcntl(F_SETSIG)");
-	kernel_caps(&eff, &perm, &inh);
-	set_caps(perm, BIT(CAP_LEASE), inh, "raising cap_lease");
-	if (fcntl(s->fd, F_SETLEASE, F_RDLCK) != 0)
-		lease_errno = errno;
-	else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
-		die_errno(PPY_EX_SYSCALL, "releasing the read lease");
-	set_caps(perm, 0, inh, "lowering cap_lease");
-	if (lease_errno == EAGAIN)
+	for (int tries = 0;; tries++) {
+		err = 0;
+		if (fcntl(s->fd, F_SETLEASE, F_RDLCK) != 0)
+			err = errno;
+		else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
+			die_errno(PPY_EX_SYSCALL, "releasing the read lease");
+		/* EAGAIN also while another lease is being broken (even by a writer that has
+		   since given up): its holder, often another launch, lets go at once. */
+		if (err != EAGAIN || tries == 50 || !lease_breaking(s))
+			break;
+		nanosleep(&ms, NULL);
+	}
+	if (sigprocmask(SIG_SETMASK, &before, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigprocmask");
+	if (err == EAGAIN && lease_breaking(s))
+		die(PPY_EX_FILE, "a lease on it is being broken: some process is opening it for "
+		    "writing, or gave up doing so, and the lease holder has not let go; try again");
+	if (err == EAGAIN)
 		die(PPY_EX_FILE, "%s", open_for_writing);
-	if (lease_errno && !exec_check) {
-		errno = lease_errno;
+	if (err) {
+		errno = err;
 		die_errno(PPY_EX_FILE, "cannot tell whether it is open for writing (no "
 			  "AT_EXECVE_CHECK, and the read-lease probe failed)");
 	}
@@ -1256,7 +1305,7 @@ int main(int argc, char **argv, char **envp)
 	struct script s;
 	uint64_t eff, perm, inh, grant;
 	size_t nenv;
-	int check = 0, first = 1, mfd;
+	int check = 0, first = 1, mfd, lease_probe;
 	static struct conf conf;
 	char *pydir;
 	const char *python, *hint = NULL;
@@ -1330,9 +1379,9 @@ int main(int argc, char **argv, char **envp)
 			    "bounding set lacks it)", cap_name(c, one, sizeof one));
 	}
 	if ((perm & NEEDED) != NEEDED)
-		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid, cap_setpcap and "
-		    "cap_lease; install it with 'make install' as root");
-	check_no_writers(&s);
+		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid and "
+		    "cap_setpcap; install it with 'make install' as root");
+	lease_probe = check_no_writers(&s);
 	caps_text(s.caps, caps_buf, sizeof caps_buf);
 
 	if (check) {
@@ -1340,6 +1389,11 @@ int main(int argc, char **argv, char **envp)
 		python = select_interpreter(s.fd, &conf, hint);
 		check_interpreter(python);
 		check_library();
+		if (lease_probe) {   /* as at launch: only as the owner */
+			become_owner(s.st.st_uid, s.st.st_gid, s.caps);
+			verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
+			probe_writers(&s);
+		}
 		escape(s.path, shown, sizeof shown);
 		printf("ppy: %s: would run %s under %s as uid %u gid %u, no groups, with %s %s\n",
 		       script_shown, shown, python, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid,
@@ -1369,6 +1423,8 @@ int main(int argc, char **argv, char **envp)
 
 	become_owner(s.st.st_uid, s.st.st_gid, s.caps);
 	verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
+	if (lease_probe)
+		probe_writers(&s);
 
 	/* The sealed copy is the only descriptor besides 0-2 that the interpreter gets. */
 	closelog();

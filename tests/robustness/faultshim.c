@@ -21,6 +21,8 @@
  *   PPYFAULT_ERRNO=E           ... with errno E (a number; default EIO)
  *   PPYFAULT_LIE=1             ... or instead report success (0) without doing anything:
  *                              a kernel that says yes and does not, for the read-back checks
+ *   PPYFAULT_OLD_KERNEL=1      execveat(AT_EXECVE_CHECK) fails with EINVAL, uncounted, as on
+ *                              a kernel before 6.14, so that ppy takes its read-lease probe
  *
  * A failed call does nothing and returns the function's failure value with errno set,
  * except close-like calls (close, fclose, closedir), which release the descriptor first,
@@ -63,6 +65,7 @@ static char fail_label[128];
 static long fail_nth = 1;
 static int fail_errno = EIO;
 static int lie;                     /* PPYFAULT_LIE=1: the chosen call "succeeds" */
+static int old_kernel;              /* PPYFAULT_OLD_KERNEL=1: no AT_EXECVE_CHECK */
 
 #define MAX_LABELS 128
 static struct { char label[64]; long n; } counts[MAX_LABELS];
@@ -140,6 +143,8 @@ __attribute__((constructor)) static void init(void)
 		fail_nth = strtol(v, NULL, 10);
 	if ((v = getenv("PPYFAULT_ERRNO")))
 		fail_errno = (int)strtol(v, NULL, 10);
+	if ((v = getenv("PPYFAULT_OLD_KERNEL")))
+		old_kernel = strcmp(v, "1") == 0;
 	if ((v = getenv("PPYFAULT_LIE")))
 		lie = strcmp(v, "1") == 0;
 	logf_("S %ld\n", (long)getpid());
@@ -410,6 +415,10 @@ long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	RESOLVE(syscall);
+	if (nr == SYS_execveat && (a[4] & 0x10000) && old_kernel) {
+		errno = EINVAL;   /* AT_EXECVE_CHECK unknown, as before Linux 6.14 */
+		return -1;
+	}
 	char detail[24];
 	snprintf(detail, sizeof detail, "%ld", nr);
 	WRAP(syscall_name(nr), detail, -1L, real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]));

@@ -54,6 +54,17 @@ SKIP = {
     ("valgrind", "test_shared_fs_caller_gets_the_caller_status"):
         "ppy reads its own caps through /proc/self/exe, which valgrind points at the guest "
         "file, and valgrind refuses to run a file that has capabilities",
+    ("valgrind", "test_no_lease_at_all_where_the_kernel_answers"):
+        "vgshim answers AT_EXECVE_CHECK with EINVAL (valgrind cannot run it), so under "
+        "valgrind ppy always takes the read-lease path; the lease tests run it",
+    ("valgrind", "test_one_call_missing[fcntl:F_SETLEASE=EINVAL]"):
+        "without AT_EXECVE_CHECK (vgshim), leases off is a refusal: "
+        "test_no_lease_and_no_execve_check_is_refused_naming_both",
+    ("valgrind", "test_a_writer_racing_the_lease_probe_gets_a_refusal_not_a_dead_ppy[before"):
+        "vgshim already makes every launch one without AT_EXECVE_CHECK: the [this] run is it",
+    ("valgrind", "test_a_caller_cannot_stop_ppy_while_it_holds_a_lease"):
+        "800 single-stepped launches under valgrind take many minutes; the seccomp "
+        "user-notification test checks the same invariant deterministically",
     ("valgrind", "test_owner_rewrite_never_runs_new_content_with_caps"):
         "under valgrind ppy copies the 4 MB script so slowly that every launch overlaps a "
         "rewrite and is (correctly) refused, so the test's 'some launches ran' half fails",
