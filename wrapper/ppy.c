@@ -314,12 +314,18 @@ static void check_caller(void)
 {
 	unsigned long inside, outside, count;
 	char buf[4096], more;
+	long tracer;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
-		die(PPY_EX_CALLER, "started with no_new_privs set: the kernel gave ppy no privileges");
+		die(PPY_EX_CALLER, "started with no_new_privs set (Kubernetes allowPrivilegeEscalation: "
+		    "false, systemd NoNewPrivileges=, docker --security-opt no-new-privileges), under "
+		    "which the kernel ignores file capabilities, ppy's and the script's; allow privilege "
+		    "escalation for this container or service (ppy sets no_new_privs for the script "
+		    "itself), or start the program with ambient capabilities instead of ppy");
 	read_proc("/proc/self/status", buf, sizeof buf);
-	if (status_field(buf, "\nTracerPid:") != 0)
-		die(PPY_EX_CALLER, "ppy is being traced; refusing to run under a debugger");
+	if ((tracer = status_field(buf, "\nTracerPid:")) != 0)
+		die(PPY_EX_CALLER, "ppy is being traced (by process %ld); refusing to run under a "
+		    "debugger", tracer);
 	if (status_field(buf, "\nThreads:") != 1)
 		die(PPY_EX_CALLER, "more than one thread at start (credentials are per-thread)");
 	read_proc("/proc/self/uid_map", buf, sizeof buf);
@@ -1270,17 +1276,102 @@ static void verify_owner(uid_t uid, gid_t gid, uint64_t caps)
 	apply_limits();
 }
 
-/* ppy's own file has the capabilities it needs, but the kernel did not grant them. */
-static int own_caps_withheld(void)
+/* The umask /proc shows for process PID, or -1. */
+static long umask_of(const char *pid)
 {
-	uint32_t w[5];
-	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : fgetxattr(fd, XATTR_CAPS, w, sizeof w);
+	char path[64], buf[4096], *p;
+	ssize_t n;
+	int fd;
 
-	if (fd >= 0)
-		close(fd);
-	return n == XATTR_CAPS_SZ_2 &&
-	       ((le32toh(w[1]) | (uint64_t)le32toh(w[3]) << 32) & NEEDED) == NEEDED;
+	snprintf(path, sizeof path, "/proc/%s/status", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return (p = strstr(buf, "\nUmask:")) ? strtol(p + 7, NULL, 8) : -1;
+}
+
+/* Another process whose filesystem state (cwd, root, umask: clone(CLONE_FS)) is ppy's own,
+   found by the one part of it /proc shows, the umask: ppy sets two rare ones in turn and
+   looks for a process that follows both. Its pid, or 0. Only used to explain a refusal. */
+static long fs_sharer(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	long found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]) || atol(e->d_name) == (long)getpid())
+			continue;
+		umask(0517);
+		if (umask_of(e->d_name) == 0517) {
+			umask(0265);
+			if (umask_of(e->d_name) == 0265)
+				found = atol(e->d_name);
+		}
+	}
+	umask(022);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * ppy's permitted set lacks MISSING (capabilities it needs, or the script asks for). The
+ * kernel gave ppy (its file's capabilities & the caller's bounding set), or nothing at all
+ * if ppy's file is on a nosuid mount, or the caller set no_new_privs, traces ppy or shares
+ * its filesystem state with it (the first two are refused in check_caller()). Say which,
+ * as read from the kernel.
+ */
+__attribute__((noreturn))
+static void own_caps_missing(uint64_t missing)
+{
+	char names[2048], first[48], exe[PATH_MAX * 4 + 1], real[PATH_MAX];
+	uint32_t w[6];
+	uint64_t file = 0, bounding = 0;
+	struct statvfs vfs;
+	ssize_t n = -1, len;
+	long sharer;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), unread = fd < 0;
+
+	if (fd >= 0 && (n = fgetxattr(fd, XATTR_CAPS, w, sizeof w)) < 0 && errno != ENODATA)
+		unread = 1;   /* unknown: go on to the other causes */
+	len = readlink("/proc/self/exe", real, sizeof real - 1);
+	real[len > 0 ? len : 0] = '\0';
+	escape(real, exe, sizeof exe);
+	if (n == XATTR_CAPS_SZ_3 && (le32toh(w[0]) & VFS_CAP_REVISION_MASK) == VFS_CAP_REVISION_3)
+		die(PPY_EX_INSTALL, "ppy's own file capabilities (%s) are namespaced for another user "
+		    "namespace (revision 3, rootid %u), which the kernel does not honour here; set "
+		    "them again as root of this one (make install)", exe, (unsigned)le32toh(w[5]));
+	if (n == XATTR_CAPS_SZ_2)
+		file = (le32toh(w[1]) | le32toh(w[2])) | (uint64_t)(le32toh(w[3]) | le32toh(w[4])) << 32;
+	if (!unread && (missing & ~file))
+		die(PPY_EX_INSTALL, "ppy itself does not hold %s (install it with 'make install', "
+		    "which sets its file capabilities)", caps_text(missing & ~file, names, sizeof names));
+	if (fd >= 0 && fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		die(PPY_EX_INSTALL, "ppy's own file %s is on a nosuid mount, where the kernel ignores "
+		    "its file capabilities; install ppy on a mount without nosuid", exe);
+	for (unsigned c = 0; c <= last_cap; c++)
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			bounding |= BIT(c);
+	caps_text(missing & ~bounding, names, sizeof names);
+	for (unsigned c = 0; c <= last_cap; c++)
+		if (missing & ~bounding & BIT(c)) {
+			cap_name(c, first, sizeof first);
+			break;
+		}
+	if (missing & ~bounding)
+		die(PPY_EX_CALLER, "the caller's bounding set lacks %s, so the kernel gave ppy none "
+		    "of it (containers drop most capabilities: add it to the container, e.g. docker "
+		    "run --cap-add=%s, or the pod's securityContext.capabilities.add)", names, first);
+	if ((sharer = fs_sharer()) != 0)
+		die(PPY_EX_CALLER, "the kernel withheld ppy's capabilities: the caller shares its "
+		    "filesystem state (clone(CLONE_FS)) with ppy, as process %ld does; start ppy "
+		    "from a process that shares it with none", sharer);
+	die(PPY_EX_CALLER, "the kernel withheld %s from ppy for a reason ppy cannot see (not "
+	    "its file, the bounding set, no_new_privs, a tracer, a nosuid mount, nor a process "
+	    "visible here sharing its filesystem state)", caps_text(missing, names, sizeof names));
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1364,23 +1455,16 @@ int main(int argc, char **argv, char **envp)
 		die(PPY_EX_USAGE, "looks like an option; ppy takes no interpreter options "
 		    "(name a script called '%s' as ./%s)", script_shown, script_shown);
 
-	if ((perm & NEEDED) != NEEDED && own_caps_withheld())
-		die(PPY_EX_CALLER, "the kernel withheld ppy's own capabilities (the caller shares "
-		    "its filesystem state, set no_new_privs, or is tracing ppy)");
+	if ((perm & NEEDED) != NEEDED)
+		own_caps_missing(NEEDED & ~perm);
 	check_script(arg, &s);
 	grant = grantable();
-	for (unsigned c = 0; c <= last_cap; c++) {
+	for (unsigned c = 0; c <= last_cap; c++)
 		if ((s.caps & BIT(c)) && !(grant & BIT(c)))
 			die(PPY_EX_CAPS, "asks for %s, which this ppy may not grant (built with "
 			    "GRANTABLE=%s)", cap_name(c, one, sizeof one), PPY_GRANTABLE);
-		if ((s.caps & BIT(c)) && !(perm & BIT(c)))
-			die(PPY_EX_INSTALL, "ppy itself does not hold %s (install it with "
-			    "'make install', which sets its file capabilities, or the caller's "
-			    "bounding set lacks it)", cap_name(c, one, sizeof one));
-	}
-	if ((perm & NEEDED) != NEEDED)
-		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid and "
-		    "cap_setpcap; install it with 'make install' as root");
+	if (s.caps & ~perm)
+		own_caps_missing(s.caps & ~perm);
 	lease_probe = check_no_writers(&s);
 	caps_text(s.caps, caps_buf, sizeof caps_buf);
 
