@@ -115,6 +115,7 @@ enum {
 static char script_shown[PATH_MAX * 4 + 1]; /* the script argument, escaped, for messages */
 static int logging;                          /* syslog is open: refusals are logged too */
 static unsigned last_cap;                    /* the running kernel's highest capability */
+static int init_userns;                      /* /proc/self/uid_map is the initial one */
 
 /* ---------------------------------------------------------------- errors */
 
@@ -328,10 +329,12 @@ static void check_caller(void)
 		    "debugger", tracer);
 	if (status_field(buf, "\nThreads:") != 1)
 		die(PPY_EX_CALLER, "more than one thread at start (credentials are per-thread)");
+	/* A user namespace (a rootless or userns-remapped container) is fine: ids, the
+	   capability xattr and ppy's own capabilities are all read as the kernel shows them
+	   here, and the capabilities granted count only in this namespace, as an exec's would. */
 	read_proc("/proc/self/uid_map", buf, sizeof buf);
-	if (sscanf(buf, "%lu %lu %lu %c", &inside, &outside, &count, &more) != 3 ||
-	    inside != 0 || outside != 0 || count != 4294967295UL)
-		die(PPY_EX_CALLER, "not in the initial user namespace");
+	init_userns = sscanf(buf, "%lu %lu %lu %c", &inside, &outside, &count, &more) == 3 &&
+		      inside == 0 && outside == 0 && count == 4294967295UL;
 }
 
 /* Keep a caller variable only if it is short, printable and names no file. */
@@ -932,22 +935,37 @@ static void read_xattr(struct script *s)
 		    "setcap cap_net_bind_service=p %s", script_shown);
 	if (errno == ERANGE)
 		die(PPY_EX_CAPS, "malformed capability xattr (too long)");
+	if (errno == EOVERFLOW)   /* a revision-3 xattr whose rootid is not mapped here */
+		die(PPY_EX_CAPS, "its capabilities are namespaced (revision 3) for a user namespace "
+		    "whose root is not mapped in this one: the kernel does not grant them here");
 	die_errno(PPY_EX_CAPS, "cannot read its capability xattr");
 }
 
-/* Decide what the xattr grants. Only a plain revision-2 host xattr is accepted. */
+/*
+ * Decide what the xattr grants: what the kernel would grant an exec of this file here.
+ * The kernel shows a revision-3 xattr as revision 2 exactly where its rootid is the root of
+ * this user namespace or of one above it (security/commoncap.c, cap_inode_getsecurity),
+ * which is where an exec honours it; anywhere else it shows revision 3 (rootid as mapped
+ * here), or fails with EOVERFLOW, and an exec ignores it. So only revision 2 is accepted.
+ * (In the initial namespace every xattr root set is revision 2; a revision 3 there was set
+ * in some user namespace, as any user can with unshare -Ur setcap.)
+ */
 static void parse_xattr(struct script *s)
 {
-	uint32_t w[5];
+	uint32_t w[6];
 	uint32_t rev;
 
 	if (s->xattr_len < 4)
 		die(PPY_EX_CAPS, "malformed capability xattr (%zd bytes)", s->xattr_len);
-	memcpy(w, s->xattr, s->xattr_len < 20 ? 4 : 20);
+	memcpy(w, s->xattr, s->xattr_len < 20 ? 4 : s->xattr_len < 24 ? 20 : 24);
 	rev = le32toh(w[0]) & VFS_CAP_REVISION_MASK;
+	if (rev == VFS_CAP_REVISION_3 && s->xattr_len == XATTR_CAPS_SZ_3)
+		die(PPY_EX_CAPS, "its capabilities are namespaced (revision 3, rootid %u): they were "
+		    "set in another user namespace (e.g. with unshare -Ur setcap), and the kernel "
+		    "does not grant them in this one", (unsigned)le32toh(w[5]));
 	if (rev == VFS_CAP_REVISION_3)
-		die(PPY_EX_CAPS, "its capabilities are namespaced (revision 3, set inside a user "
-		    "namespace, e.g. with unshare -Ur setcap); the host never granted them");
+		die(PPY_EX_CAPS, "malformed namespaced (revision 3) capability xattr (%zd bytes)",
+		    s->xattr_len);
 	if (rev == VFS_CAP_REVISION_1)
 		die(PPY_EX_CAPS, "obsolete revision-1 capability xattr; set it again with setcap");
 	if (rev != VFS_CAP_REVISION_2 || s->xattr_len != XATTR_CAPS_SZ_2 ||
@@ -1058,6 +1076,24 @@ static void probe_writers(const struct script *s)
 	}
 }
 
+/*
+ * In a user namespace, the kernel shows an owner that is not mapped there as the overflow
+ * id (65534 unless /proc/sys/kernel/overflowuid says otherwise), and becoming that id would
+ * run the script as someone other than its owner. A mapped account with that number cannot
+ * be told apart, so it cannot own a script here either.
+ */
+static void check_mapped_owner(const struct stat *st)
+{
+	char uid[32], gid[32];
+
+	read_proc("/proc/sys/kernel/overflowuid", uid, sizeof uid);
+	read_proc("/proc/sys/kernel/overflowgid", gid, sizeof gid);
+	if (st->st_uid == (uid_t)strtoul(uid, NULL, 10) || st->st_gid == (gid_t)strtoul(gid, NULL, 10))
+		die(PPY_EX_FILE, "owned by uid %u gid %u, which is how this user namespace shows an "
+		    "owner it does not map (see /proc/self/uid_map); give the script to another "
+		    "account of this namespace", (unsigned)st->st_uid, (unsigned)st->st_gid);
+}
+
 /* Open the script as the caller and run every check on that one descriptor. */
 static void check_script(const char *arg, struct script *s)
 {
@@ -1080,6 +1116,8 @@ static void check_script(const char *arg, struct script *s)
 		    "service account (chown svc:svc)", s->st.st_uid == 0 ? "uid" : "gid");
 	if (s->st.st_uid == (uid_t)-1 || s->st.st_gid == (gid_t)-1)
 		die(PPY_EX_FILE, "owned by uid or gid -1, which no process can be");
+	if (!init_userns)
+		check_mapped_owner(&s->st);
 	if (s->st.st_mode & (S_ISUID | S_ISGID))
 		die(PPY_EX_FILE, "has the setuid or setgid bit; remove it (chmod ug-s)");
 	if (s->st.st_mode & (S_IWGRP | S_IWOTH))
