@@ -20,8 +20,9 @@ import tempfile
 
 import pytest
 
-from ppytest import (CALLER, EX_CALLER, EX_CAPS, EX_FILE, EX_INSTALL, OWNER, PYTHON, RAN, REPO,
-                     REPORT, Install, compile_helper, refused, report, run, status_caps)
+from ppytest import (CALLER, EX_CALLER, EX_CAPS, EX_FILE, EX_INSTALL, EX_SYSCALL, OWNER, PYTHON,
+                     RAN, REPO, REPORT, Install, compile_helper, refused, report, run,
+                     status_caps)
 
 pytestmark = pytest.mark.root
 
@@ -77,14 +78,16 @@ class Container:
         shutil.copy(os.path.join(REPO, "tests", "robustness", "robust.mk"),
                     os.path.join(dest, "tests", "robustness"))
 
-    def sh(self, command, uid=None):
+    def sh(self, command, uid=None, deny_setgroups=False):
         """Run COMMAND (sh -c) in the container, as its root, or as UID of the namespace."""
         argv = ["sh", "-c", command]
         if uid is not None:
-            argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *argv]
-        return subprocess.run([self.helper, str(NS_BASE), str(NS_COUNT), self.root, self.srv,
-                               "--", *argv], capture_output=True, text=True, timeout=120,
-                              env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+            groups = "--keep-groups" if deny_setgroups else "--clear-groups"
+            argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", groups, *argv]
+        deny = ["--deny-setgroups"] if deny_setgroups else []
+        return subprocess.run([self.helper, *deny, str(NS_BASE), str(NS_COUNT), self.root,
+                               self.srv, "--", *argv], capture_output=True, text=True,
+                              timeout=120, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
 
     def script(self, body=REPORT, caps="cap_net_bind_service=p", owner=OWNER, host_owner=None):
         """A script in /srv/app owned by OWNER of the namespace (or HOST_OWNER, a host uid),
@@ -218,3 +221,10 @@ def test_an_owner_shown_as_the_overflow_id_is_refused(ct, who):
 def test_no_new_privs_in_the_namespace_is_explained(ct):
     proc = ct.sh("setpriv --nnp %s %s" % (PPY, ct.script()), uid=CALLER)
     refused(proc, EX_CALLER, "no_new_privs", "allowPrivilegeEscalation")
+
+
+def test_a_namespace_that_denies_setgroups_is_explained(ct):
+    """A namespace whose creator wrote "deny" to setgroups (as an unprivileged one must):
+    ppy cannot drop the caller's supplementary groups there, and says why."""
+    proc = ct.sh("%s %s" % (PPY, ct.script()), uid=CALLER, deny_setgroups=True)
+    refused(proc, EX_SYSCALL, "setgroups", "this user namespace denies it")

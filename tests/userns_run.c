@@ -14,7 +14,10 @@
  *     installs ppy and keeps its scripts, as in an unshifted container image;
  *   - a network namespace of the user namespace's own, loopback up.
  *
- *   userns_run BASE COUNT ROOT SRV -- COMMAND...
+ *   userns_run [--deny-setgroups] BASE COUNT ROOT SRV -- COMMAND...
+ *
+ * --deny-setgroups writes "deny" to the namespace's setgroups file first, as an unprivileged
+ * creator must (then nobody in it can change supplementary groups).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -75,13 +78,16 @@ int main(int argc, char **argv)
 	struct ifreq ifr = { 0 };
 	pid_t holder;
 
+	int deny = argc > 1 && strcmp(argv[1], "--deny-setgroups") == 0;
+
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		;
-	if (i != 5 || i + 1 >= argc) {
-		fprintf(stderr, "usage: userns_run BASE COUNT ROOT SRV -- COMMAND...\n");
+	if (i != 5 + deny || i + 1 >= argc) {
+		fprintf(stderr, "usage: userns_run [--deny-setgroups] BASE COUNT ROOT SRV -- COMMAND...\n");
 		return 125;
 	}
-	const char *base = argv[1], *count = argv[2], *root = argv[3], *srv = argv[4];
+	const char *base = argv[1 + deny], *count = argv[2 + deny], *root = argv[3 + deny],
+		   *srv = argv[4 + deny];
 
 	/* A child creates the user namespace; root writes its maps from outside. */
 	if (pipe(sync) != 0)
@@ -109,6 +115,10 @@ int main(int argc, char **argv)
 	snprintf(map, sizeof map, "0 %s %s\n", base, count);
 	snprintf(path, sizeof path, "/proc/%d/uid_map", holder);
 	write_file(path, map);
+	if (deny) {
+		snprintf(path, sizeof path, "/proc/%d/setgroups", holder);
+		write_file(path, "deny");
+	}
 	snprintf(path, sizeof path, "/proc/%d/gid_map", holder);
 	write_file(path, map);
 	snprintf(path, sizeof path, "/proc/%d/ns/user", holder);
@@ -141,7 +151,7 @@ int main(int argc, char **argv)
 	/* Become the namespace's root, with a network namespace of its own. */
 	if (setns(nsfd, CLONE_NEWUSER) != 0)
 		fail("setns");
-	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
+	if ((!deny && setgroups(0, NULL) != 0) || setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0)
 		fail("becoming the namespace's root");
 	if (unshare(CLONE_NEWNET) != 0)
 		fail("network namespace");

@@ -442,7 +442,6 @@ static void apply_limits(void)
 static void close_from(unsigned low)
 {
 	struct statfs sfs;
-	struct dirent *e;
 	DIR *d;
 	int dir;
 
@@ -455,6 +454,7 @@ static void close_from(unsigned low)
 	    !(d = fdopendir(dir)))
 		die(PPY_EX_SYSCALL, "close_range is not available and /proc/self/fd cannot be read");
 	for (int pass = 0; pass < 2; pass++) {
+		struct dirent *e;
 		rewinddir(d);
 		while ((errno = 0, e = readdir(d))) {
 			char *end;
@@ -1239,6 +1239,23 @@ static void owner_env(uid_t uid, char **env, size_t *n)
 		fclose(f);
 }
 
+/* Why setgroups(2) failed, if this user namespace forbids it (/proc/self/setgroups is
+   "deny", as an unprivileged creator of a namespace must make it): a clause, errno kept. */
+static const char *setgroups_denied(void)
+{
+	char buf[16] = "";
+	int saved = errno, fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	errno = saved;
+	return strncmp(buf, "deny", 4) == 0 ? " (this user namespace denies it: /proc/self/"
+		"setgroups is deny, so the caller's supplementary groups cannot be dropped)" : "";
+}
+
 /*
  * Become the owner with exactly CAPS, in an order the kernel accepts:
  * ids first (keep-caps so nothing is lost), inheritable while the bounding set still
@@ -1257,7 +1274,7 @@ static void become_owner(uid_t uid, gid_t gid, uint64_t caps)
 	if (setresgid(gid, gid, gid) != 0)
 		die_errno(PPY_EX_SYSCALL, "setresgid(%u)", (unsigned)gid);
 	if (setgroups(0, NULL) != 0)
-		die_errno(PPY_EX_SYSCALL, "setgroups");
+		die_errno(PPY_EX_SYSCALL, "setgroups%s", setgroups_denied());
 	if (setresuid(uid, uid, uid) != 0)
 		die_errno(PPY_EX_SYSCALL, "setresuid(%u)", (unsigned)uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
