@@ -19,8 +19,8 @@ import subprocess
 
 import pytest
 
-from ppytest import (CALLER, EX_BOOT, EX_FILE, EX_SYSCALL, OWNER, REPO, REPORT, Install,
-                     compile_helper, refused, report, status_caps)
+from ppytest import (CALLER, EX_BOOT, EX_FILE, EX_SYSCALL, OWNER, REPO, Install, refused, report,
+                     status_caps)
 
 pytestmark = pytest.mark.root
 
@@ -33,12 +33,8 @@ NO_EXECVE_CHECK = ["--deny", "execveat:AT_EXECVE_CHECK=EINVAL"]   # any kernel b
 @pytest.fixture(scope="module")
 def inst():
     i = Install()
-    try:
-        with open(os.path.join(REPO, "tests", "kernelsim.c")) as f:
-            i.kernelsim = compile_helper("kernelsim", f.read(), i.base)
-        yield i
-    finally:
-        i.remove()
+    yield i
+    i.remove()
 
 
 def sim(inst, rules, argv, uid=CALLER, **kw):

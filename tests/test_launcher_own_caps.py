@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from ppytest import (CALLER, EX_CALLER, EX_INSTALL, OWNER, REPO, Install, compile_helper,
+from ppytest import (CALLER, EX_CALLER, EX_INSTALL, OWNER, Install, compile_helper,
                      refused, report, status_caps)
 
 pytestmark = pytest.mark.root
@@ -26,12 +26,8 @@ DOCKER = "-all," + ",".join("+" + c for c in DOCKER_CAPS)
 @pytest.fixture(scope="module")
 def inst():
     i = Install()
-    try:
-        with open(os.path.join(REPO, "tests", "kernelsim.c")) as f:
-            i.kernelsim = compile_helper("kernelsim", f.read(), i.base)
-        yield i
-    finally:
-        i.remove()
+    yield i
+    i.remove()
 
 
 def as_caller(inst, bounding, argv, before_6_14=False, **kw):

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ppytest import CALLER, EX_CAPS, EX_CHANGED, EX_FILE, OWNER, REPO, Install, RAN, compile_helper
+from ppytest import CALLER, EX_CAPS, EX_CHANGED, EX_FILE, OWNER, Install, RAN, compile_helper
 
 pytestmark = pytest.mark.root
 
@@ -137,9 +137,7 @@ def test_owner_rewrite_never_runs_new_content_with_caps(inst):
 def before_6_14(inst):
     """The command prefix that runs what follows as on a kernel before 6.14, without
     AT_EXECVE_CHECK (tests/kernelsim.c, a seccomp filter root installs without no_new_privs)."""
-    with open(os.path.join(REPO, "tests", "kernelsim.c")) as f:
-        sim = compile_helper("kernelsim", f.read(), inst.base)
-    return [sim, "--deny", "execveat:AT_EXECVE_CHECK=EINVAL", "--"]
+    return [inst.kernelsim, "--deny", "execveat:AT_EXECVE_CHECK=EINVAL", "--"]
 
 
 @pytest.mark.parametrize("kernel", ["this", "before 6.14"])
