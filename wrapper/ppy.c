@@ -1038,6 +1038,8 @@ static int lease_breaking(const struct script *s)
  * until it is released. A writer opening the file meanwhile makes the kernel signal the
  * holder, by default with SIGIO, whose default action kills: F_SETSIG makes it SIGURG,
  * ignored by default, so such a race ends in one of the refusals below or a normal launch.
+ * That it comes after the sealed copy gives a writer nothing: one that lets go of the file
+ * before the probe could have written whatever it wanted before letting go anyway.
  */
 static void probe_writers(const struct script *s)
 {
