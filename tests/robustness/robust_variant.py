@@ -79,7 +79,7 @@ SKIP = {
     ("valgrind", "test_one_call_missing[statx=EPERM]"):
         "valgrind itself cannot start when statx fails with EPERM",
     ("valgrind", "test_a_caller_cannot_stop_ppy_while_it_holds_a_lease"):
-        "800 single-stepped launches under valgrind take many minutes; the seccomp "
+        "400 single-stepped launches under valgrind take many minutes; the seccomp "
         "user-notification test checks the same invariant deterministically",
     ("valgrind", "test_owner_rewrite_never_runs_new_content_with_caps"):
         "under valgrind ppy copies the 4 MB script so slowly that every launch overlaps a "
