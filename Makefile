@@ -43,7 +43,7 @@ CONF      := -DPPY_CONF='"$(SYSCONFDIR)/ppy.conf"' -DPPY_PYTHON='"$(PYTHON)"' -D
 ifeq ($(GRANTABLE),all)
 FILECAPS  := all=p
 else
-FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap,cap_lease=p
+FILECAPS  := $(GRANTABLE),cap_setuid,cap_setgid,cap_setpcap=p
 endif
 
 # What PYTHON is, asked once (ppy_py/_build/pycheck.py): below 3.9, or without cffi or

@@ -131,6 +131,16 @@ class Install:
     def launch(self, script, *args, uid=CALLER, **kw):
         return run([self.ppy, script, *args], uid=uid, **kw)
 
+    @property
+    def kernelsim(self):
+        """tests/kernelsim.c (older kernels and container seccomp profiles, simulated),
+        built once into this install's directory."""
+        path = os.path.join(self.base, "kernelsim")
+        if not os.path.exists(path):
+            with open(os.path.join(REPO, "tests", "kernelsim.c")) as f:
+                compile_helper("kernelsim", f.read(), self.base)
+        return path
+
     def remove(self):
         subprocess.run(["umount", "-R", "-q", os.path.join(self.base, "mnt")],
                        capture_output=True)

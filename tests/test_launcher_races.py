@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from ppytest import CALLER, EX_CAPS, EX_CHANGED, EX_FILE, OWNER, Install, RAN
+from ppytest import CALLER, EX_CAPS, EX_CHANGED, EX_FILE, OWNER, Install, RAN, compile_helper
 
 pytestmark = pytest.mark.root
 
@@ -135,12 +135,21 @@ def test_owner_rewrite_never_runs_new_content_with_caps(inst):
     assert len(rounds) > 20, "the rewriter barely ran: %d rounds" % len(rounds)
 
 
-def test_a_writer_racing_the_lease_probe_gets_a_refusal_not_a_dead_ppy(inst):
-    """ppy probes for writers with a read lease. A writer opening the file while ppy holds
-    it makes the kernel signal ppy (SIGIO, which kills by default). Root spins opens for
-    writing (O_NONBLOCK: each one starts a lease break and returns at once): every launch
-    must run or be refused with status 80 and one line, never die by a signal. (Before
-    the fix, about 1 launch in 9 here died by SIGIO, silently.)"""
+def before_6_14(inst):
+    """The command prefix that runs what follows as on a kernel before 6.14, without
+    AT_EXECVE_CHECK (tests/kernelsim.c, a seccomp filter root installs without no_new_privs)."""
+    return [inst.kernelsim, "--deny", "execveat:AT_EXECVE_CHECK=EINVAL", "--"]
+
+
+@pytest.mark.parametrize("kernel", ["this", "before 6.14"])
+def test_a_writer_racing_the_lease_probe_gets_a_refusal_not_a_dead_ppy(inst, kernel):
+    """Before 6.14 ppy probes for writers with a read lease. A writer opening the file while
+    ppy holds it makes the kernel signal ppy (SIGIO, which kills by default). Root spins
+    opens for writing (O_NONBLOCK: each one starts a lease break and returns at once): every
+    launch must run or be refused with status 80 and one line, never die by a signal. (Before
+    the fix, about 1 launch in 9 here died by SIGIO, silently.) On this kernel ppy asks
+    AT_EXECVE_CHECK instead, and takes no lease; the same holds."""
+    prefix = before_6_14(inst) if kernel != "this" else []
     path = inst.script(SAY.format(tag="LEASED"), name="leased.py")
     stop = threading.Event()
 
@@ -154,7 +163,10 @@ def test_a_writer_racing_the_lease_probe_gets_a_refusal_not_a_dead_ppy(inst):
     t = threading.Thread(target=opener)
     t.start()
     try:
-        procs = [inst.launch(path) for _ in range(LAUNCHES)]
+        procs = [subprocess.run(prefix + ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}",
+                                          "--clear-groups", inst.ppy, path],
+                                capture_output=True, text=True, env={}, timeout=60)
+                 for _ in range(LAUNCHES)]
     finally:
         stop.set()
         t.join()
@@ -166,3 +178,102 @@ def test_a_writer_racing_the_lease_probe_gets_a_refusal_not_a_dead_ppy(inst):
             assert len(p.stderr.splitlines()) == 1 and "open for writing" in p.stderr, p.stderr
     assert all(tag == "LEASED" for tag, _ in ran)
     assert ran and statuses, "the race was not exercised in both directions"
+
+
+STOP_IN_LEASE = r"""
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+/* As the caller (issue 14, item 1): start ppy ARGS... TRIES times and single-step each run
+   with SIGSTOP/SIGCONT (allowed while it has the caller's uid), looking in /proc/locks for a
+   lease held by the stopped ppy. On a catch, print "CAUGHT PID" and wait for a line on stdin
+   (root then tries to open the script for writing) before letting it go. */
+static int holds_lease(pid_t pid)
+{
+    char line[256], want[32];
+    FILE *f = fopen("/proc/locks", "r");
+    int found = 0;
+    snprintf(want, sizeof want, " %d ", (int)pid);
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, "LEASE") && strstr(line, want))
+            found = 1;
+    if (f)
+        fclose(f);
+    return found;
+}
+int main(int argc, char **argv) {
+    int tries = atoi(argv[1]), st;
+    char buf[16];
+    (void)argc;
+    for (int i = 0; i < tries; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int null = open("/dev/null", O_WRONLY);
+            dup2(null, 1);
+            dup2(null, 2);
+            execv(argv[2], argv + 2);
+            _exit(127);
+        }
+        for (;;) {
+            struct timespec d = { 0, 10000L * (rand() % 4) };
+            if (kill(pid, SIGSTOP) != 0)
+                break;                      /* it is no longer the caller's */
+            if (waitpid(pid, &st, WUNTRACED) != pid || !WIFSTOPPED(st))
+                goto reaped;                /* it exited */
+            if (holds_lease(pid)) {
+                printf("CAUGHT %d\n", (int)pid);
+                fflush(stdout);
+                if (!fgets(buf, sizeof buf, stdin))
+                    return 2;
+            }
+            kill(pid, SIGCONT);
+            nanosleep(&d, NULL);
+        }
+        kill(pid, SIGCONT);
+        waitpid(pid, &st, 0);
+    reaped:;
+    }
+    printf("NONE\n");
+    return 0;
+}
+"""
+
+
+def test_a_caller_cannot_stop_ppy_while_it_holds_a_lease(inst):
+    """Issue 14, item 1: the caller runs `ppy --check SCRIPT` in a loop and stops it with
+    SIGSTOP until /proc/locks shows a lease held by the stopped ppy; root's and the owner's
+    open(O_WRONLY) of the script then block for lease-break-time (45 s), and other launches
+    meanwhile read the lease break as a writer. (Before the fix ppy took the lease with the
+    caller's uid, CAP_LEASE raised: caught within a few hundred tries.) Now ppy takes no lease
+    where the kernel answers AT_EXECVE_CHECK; before 6.14 it takes one only once it is the
+    owner, which the caller can no longer signal (test_launcher_kernels checks that at each
+    F_SETLEASE, deterministically). Root checks each catch with a non-blocking open for
+    writing, which fails with EWOULDBLOCK while a lease is held."""
+    helper = compile_helper("stopinlease", STOP_IN_LEASE, inst.base)
+    path = inst.script(SAY.format(tag="STOPPED"), name="stopped.py")
+    cmd = ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", "--clear-groups",
+           helper, "400", inst.ppy, "--check", path]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            env={})
+    blocked = []
+    try:
+        for line in proc.stdout:
+            if line.startswith("CAUGHT"):
+                try:
+                    os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+                except OSError as e:
+                    blocked.append(e.errno)
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=120)
+    assert proc.returncode == 0
+    assert not blocked, "a stopped ppy held a lease: root's open for writing failed with %s" % [
+        errno.errorcode[e] for e in blocked]

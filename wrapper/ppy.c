@@ -56,11 +56,13 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../ppy_py/_build/origin.h"   /* where code may come from; shared with the boot */
@@ -102,6 +104,8 @@ enum {
 #define PPY_MAX_INTERPRETERS 64      /* interpreter lines in PPY_CONF */
 #define PPY_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define XATTR_CAPS "security.capability"
+/* Calls and flags newer than Linux 4.18, for headers that predate them; each use has a
+   fallback (or a refusal naming the kernel feature) where the kernel lacks it. */
 #ifndef AT_EXECVE_CHECK
 #define AT_EXECVE_CHECK 0x10000       /* Linux 6.14 */
 #endif
@@ -111,13 +115,18 @@ enum {
 #define IOPRIO_WHO_PROCESS 1          /* <linux/ioprio.h>, which older headers lack */
 #define IOPRIO_CLASS_SHIFT 13
 #define IOPRIO_CLASS_RT 1
+#ifndef SYS_close_range
+#define SYS_close_range 436           /* Linux 5.9; the same number on every architecture */
+#endif
 #define BIT(c) (UINT64_C(1) << (c))
-/* What ppy itself needs: switch ids, empty the bounding set, probe for writers (lease). */
-#define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP) | BIT(CAP_LEASE))
+/* What ppy itself needs: switch ids and empty the bounding set. All three are in Docker's
+   (and containerd's, and Kubernetes') default bounding set. */
+#define NEEDED (BIT(CAP_SETUID) | BIT(CAP_SETGID) | BIT(CAP_SETPCAP))
 
 static char script_shown[PATH_MAX * 4 + 1]; /* the script argument, escaped, for messages */
 static int logging;                          /* syslog is open: refusals are logged too */
 static unsigned last_cap;                    /* the running kernel's highest capability */
+static int init_userns;                      /* /proc/self/uid_map is the initial one */
 
 /* ---------------------------------------------------------------- errors */
 
@@ -356,19 +365,27 @@ static void check_caller(void)
 {
 	unsigned long inside, outside, count;
 	char buf[4096], more, *status;
+	long tracer;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
-		die(PPY_EX_CALLER, "started with no_new_privs set: the kernel gave ppy no privileges");
+		die(PPY_EX_CALLER, "started with no_new_privs set (Kubernetes allowPrivilegeEscalation: "
+		    "false, systemd NoNewPrivileges=, docker --security-opt no-new-privileges), under "
+		    "which the kernel ignores file capabilities, ppy's and the script's; allow privilege "
+		    "escalation for this container or service (ppy sets no_new_privs for the script "
+		    "itself), or start the program with ambient capabilities instead of ppy");
 	status = read_proc_all("/proc/self/status");
-	if (status_field(status, "\nTracerPid:") != 0)
-		die(PPY_EX_CALLER, "ppy is being traced; refusing to run under a debugger");
+	if ((tracer = status_field(status, "\nTracerPid:")) != 0)
+		die(PPY_EX_CALLER, "ppy is being traced (by process %ld); refusing to run under a "
+		    "debugger", tracer);
 	if (status_field(status, "\nThreads:") != 1)
 		die(PPY_EX_CALLER, "more than one thread at start (credentials are per-thread)");
 	free(status);
+	/* A user namespace (a rootless or userns-remapped container) is fine: ids, the
+	   capability xattr and ppy's own capabilities are all read as the kernel shows them
+	   here, and the capabilities granted count only in this namespace, as an exec's would. */
 	read_proc("/proc/self/uid_map", buf, sizeof buf);
-	if (sscanf(buf, "%lu %lu %lu %c", &inside, &outside, &count, &more) != 3 ||
-	    inside != 0 || outside != 0 || count != 4294967295UL)
-		die(PPY_EX_CALLER, "not in the initial user namespace");
+	init_userns = sscanf(buf, "%lu %lu %lu %c", &inside, &outside, &count, &more) == 3 &&
+		      inside == 0 && outside == 0 && count == 4294967295UL;
 }
 
 /* Keep a caller variable only if it is short, printable and names no file. */
@@ -482,6 +499,43 @@ static void apply_limits(void)
 		if (setrlimit(counted[i].res, &rl) != 0)
 			die_errno(PPY_EX_SYSCALL, "setrlimit(%s)", counted[i].name);
 	}
+}
+
+/*
+ * Close every descriptor from LOW up: close_range(2), or, where the kernel lacks it (before
+ * 5.9) or a container's seccomp profile refuses it, each descriptor /proc/self/fd lists,
+ * read again afterwards to make sure none is left.
+ */
+static void close_from(unsigned low)
+{
+	struct statfs sfs;
+	DIR *d;
+	int dir;
+
+	if (syscall(SYS_close_range, low, ~0U, 0) == 0)
+		return;
+	if (errno != ENOSYS && errno != EPERM)
+		die_errno(PPY_EX_SYSCALL, "close_range");
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstatfs(dir, &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC ||
+	    !(d = fdopendir(dir)))
+		die(PPY_EX_SYSCALL, "close_range is not available and /proc/self/fd cannot be read");
+	for (int pass = 0; pass < 2; pass++) {
+		struct dirent *e;
+		rewinddir(d);
+		while ((errno = 0, e = readdir(d))) {
+			char *end;
+			unsigned long fd = strtoul(e->d_name, &end, 10);
+			if (*end || end == e->d_name || fd < low || (int)fd == dir)
+				continue;
+			if (pass)
+				die(PPY_EX_SYSCALL, "descriptor %lu is still open", fd);
+			(void)close((int)fd); /* released even when close reports an error */
+		}
+		if (errno)
+			die_errno(PPY_EX_SYSCALL, "reading /proc/self/fd");
+	}
+	closedir(d);
 }
 
 /*
@@ -644,8 +698,7 @@ static void reset_process(void)
 		if (null != fd)
 			close(null);
 	}
-	if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
-		die_errno(PPY_EX_SYSCALL, "close_range");
+	close_from(3);
 	apply_limits();
 	reset_scheduling();
 
@@ -1280,22 +1333,37 @@ static void read_xattr(struct script *s)
 		    "setcap cap_net_bind_service=p %s", script_shown);
 	if (errno == ERANGE)
 		die(PPY_EX_CAPS, "malformed capability xattr (too long)");
+	if (errno == EOVERFLOW)   /* a revision-3 xattr whose rootid is not mapped here */
+		die(PPY_EX_CAPS, "its capabilities are namespaced (revision 3) for a user namespace "
+		    "whose root is not mapped in this one: the kernel does not grant them here");
 	die_errno(PPY_EX_CAPS, "cannot read its capability xattr");
 }
 
-/* Decide what the xattr grants. Only a plain revision-2 host xattr is accepted. */
+/*
+ * Decide what the xattr grants: what the kernel would grant an exec of this file here.
+ * The kernel shows a revision-3 xattr as revision 2 exactly where its rootid is the root of
+ * this user namespace or of one above it (security/commoncap.c, cap_inode_getsecurity),
+ * which is where an exec honours it; anywhere else it shows revision 3 (rootid as mapped
+ * here), or fails with EOVERFLOW, and an exec ignores it. So only revision 2 is accepted.
+ * (In the initial namespace every xattr root set is revision 2; a revision 3 there was set
+ * in some user namespace, as any user can with unshare -Ur setcap.)
+ */
 static void parse_xattr(struct script *s)
 {
-	uint32_t w[5];
+	uint32_t w[6];
 	uint32_t rev;
 
 	if (s->xattr_len < 4)
 		die(PPY_EX_CAPS, "malformed capability xattr (%zd bytes)", s->xattr_len);
-	memcpy(w, s->xattr, s->xattr_len < 20 ? 4 : 20);
+	memcpy(w, s->xattr, s->xattr_len < 20 ? 4 : s->xattr_len < 24 ? 20 : 24);
 	rev = le32toh(w[0]) & VFS_CAP_REVISION_MASK;
+	if (rev == VFS_CAP_REVISION_3 && s->xattr_len == XATTR_CAPS_SZ_3)
+		die(PPY_EX_CAPS, "its capabilities are namespaced (revision 3, rootid %u): they were "
+		    "set in another user namespace (e.g. with unshare -Ur setcap), and the kernel "
+		    "does not grant them in this one", (unsigned)le32toh(w[5]));
 	if (rev == VFS_CAP_REVISION_3)
-		die(PPY_EX_CAPS, "its capabilities are namespaced (revision 3, set inside a user "
-		    "namespace, e.g. with unshare -Ur setcap); the host never granted them");
+		die(PPY_EX_CAPS, "malformed namespaced (revision 3) capability xattr (%zd bytes)",
+		    s->xattr_len);
 	if (rev == VFS_CAP_REVISION_1)
 		die(PPY_EX_CAPS, "obsolete revision-1 capability xattr; set it again with setcap");
 	if (rev != VFS_CAP_REVISION_2 || s->xattr_len != XATTR_CAPS_SZ_2 ||
@@ -1313,51 +1381,117 @@ static void parse_xattr(struct script *s)
 		    "e.g. setcap cap_net_bind_service=p %s", script_shown);
 }
 
+static const char open_for_writing[] = "is open for writing by some process (a writable "
+	"descriptor or shared mapping); hand scripts over as fresh copies, not by chown";
+
 /*
  * Nobody may hold the script open for writing. A writable shared mapping changes the code
  * without the kernel stripping the capability xattr or changing ctime, so a process that
  * could write the file before it was handed over (chown, chmod, setcap) could keep doing
  * so. The kernel refuses to exec such a file (ETXTBSY); ppy asks it the same question
- * (AT_EXECVE_CHECK, Linux 6.14, which also applies LSM exec policy), and, on any kernel,
- * probes with a read lease, which the kernel refuses while the file is open for writing.
+ * (AT_EXECVE_CHECK, Linux 6.14, which also applies LSM exec policy), which needs no
+ * privilege and leaves nothing behind. Returns 1 where the kernel cannot answer (before
+ * 6.14, or a seccomp profile that refuses execveat): probe_writers() then asks with a read
+ * lease, once ppy is the owner.
  */
-static void check_no_writers(const struct script *s)
+static int check_no_writers(const struct script *s)
 {
-	static const char open_for_writing[] = "is open for writing by some process (a "
-		"writable descriptor or shared mapping); hand scripts over as fresh copies, not "
-		"by chown";
 	char *none[] = { NULL };
-	uint64_t eff, perm, inh;
-	int exec_check = 1, lease_errno = 0;
 
-	if (syscall(SYS_execveat, s->fd, "", none, none, AT_EMPTY_PATH | AT_EXECVE_CHECK) != 0) {
-		if (errno == ETXTBSY)
-			die(PPY_EX_FILE, "%s", open_for_writing);
-		if (errno != EINVAL)
-			die_errno(PPY_EX_FILE, "the kernel would not execute it");
-		exec_check = 0; /* kernel before 6.14 */
-	}
-	/* A read lease needs the file's uid as fsuid, or CAP_LEASE: raised just for this.
-	   A writer opening the file meanwhile makes the kernel signal the lease holder, by
-	   default with SIGIO, whose default action kills. F_SETSIG makes it SIGURG, whose
-	   default action is to ignore it, whenever it arrives: such a race ends in one of
-	   the refusals below or a normal launch, never a silent death. */
+	if (syscall(SYS_execveat, s->fd, "", none, none, AT_EMPTY_PATH | AT_EXECVE_CHECK) == 0)
+		return 0;
+	if (errno == ETXTBSY)
+		die(PPY_EX_FILE, "%s", open_for_writing);
+	if (errno == EINVAL || errno == ENOSYS || errno == EPERM)
+		return 1;
+	die_errno(PPY_EX_FILE, "the kernel would not execute it");
+}
+
+/* Some process's lease on the script is being broken (/proc/locks says BREAKING): a writer
+   is opening it, or did and gave up (O_NONBLOCK), and the holder has not let go yet. */
+static int lease_breaking(const struct script *s)
+{
+	char line[256], type[16], state[16];
+	unsigned maj, min;
+	unsigned long ino;
+	int found = 0;
+	FILE *f = fopen("/proc/locks", "re");
+
+	while (f && !found && fgets(line, sizeof line, f))
+		found = sscanf(line, "%*d: %15s %15s %*s %*d %x:%x:%lu", type, state, &maj, &min,
+			       &ino) == 5 && strcmp(type, "LEASE") == 0 &&
+			strcmp(state, "BREAKING") == 0 && maj == major(s->st.st_dev) &&
+			min == minor(s->st.st_dev) && ino == (unsigned long)s->st.st_ino;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * The writer check where the kernel could not answer: a read lease, which the kernel
+ * refuses (EAGAIN) while the file is open for writing. A lease needs the file's owner as
+ * fsuid (or CAP_LEASE, which ppy does not need), so it is taken only now that ppy is the
+ * owner: the caller can no longer stop ppy while it holds it, which would block root's and
+ * the owner's open(O_WRONLY) for lease-break-time (45 s). The terminal's stop signals wait
+ * until it is released. A writer opening the file meanwhile makes the kernel signal the
+ * holder, by default with SIGIO, whose default action kills: F_SETSIG makes it SIGURG,
+ * ignored by default, so such a race ends in one of the refusals below or a normal launch.
+ * That it comes after the sealed copy gives a writer nothing: one that lets go of the file
+ * before the probe could have written whatever it wanted before letting go anyway.
+ */
+static void probe_writers(const struct script *s)
+{
+	struct timespec ms = { 0, 1000000 };
+	sigset_t stops, before;
+	int err;
+
+	if (sigemptyset(&stops) || sigaddset(&stops, SIGTSTP) || sigaddset(&stops, SIGTTIN) ||
+	    sigaddset(&stops, SIGTTOU) || sigprocmask(SIG_BLOCK, &stops, &before) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigprocmask");
 	if (fcntl(s->fd, F_SETSIG, SIGURG) != 0)
 		die_errno(PPY_EX_SYSCALL, "fcntl(F_SETSIG)");
-	kernel_caps(&eff, &perm, &inh);
-	set_caps(perm, BIT(CAP_LEASE), inh, "raising cap_lease");
-	if (fcntl(s->fd, F_SETLEASE, F_RDLCK) != 0)
-		lease_errno = errno;
-	else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
-		die_errno(PPY_EX_SYSCALL, "releasing the read lease");
-	set_caps(perm, 0, inh, "lowering cap_lease");
-	if (lease_errno == EAGAIN)
+	for (int tries = 0;; tries++) {
+		err = 0;
+		if (fcntl(s->fd, F_SETLEASE, F_RDLCK) != 0)
+			err = errno;
+		else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
+			die_errno(PPY_EX_SYSCALL, "releasing the read lease");
+		/* EAGAIN also while another lease is being broken (even by a writer that has
+		   since given up): its holder, often another launch, lets go at once. */
+		if (err != EAGAIN || tries == 50 || !lease_breaking(s))
+			break;
+		nanosleep(&ms, NULL);
+	}
+	if (sigprocmask(SIG_SETMASK, &before, NULL) != 0)
+		die_errno(PPY_EX_SYSCALL, "sigprocmask");
+	if (err == EAGAIN && lease_breaking(s))
+		die(PPY_EX_FILE, "a lease on it is being broken: some process is opening it for "
+		    "writing, or gave up doing so, and the lease holder has not let go; try again");
+	if (err == EAGAIN)
 		die(PPY_EX_FILE, "%s", open_for_writing);
-	if (lease_errno && !exec_check) {
-		errno = lease_errno;
+	if (err) {
+		errno = err;
 		die_errno(PPY_EX_FILE, "cannot tell whether it is open for writing (no "
 			  "AT_EXECVE_CHECK, and the read-lease probe failed)");
 	}
+}
+
+/*
+ * In a user namespace, the kernel shows an owner that is not mapped there as the overflow
+ * id (65534 unless /proc/sys/kernel/overflowuid says otherwise), and becoming that id would
+ * run the script as someone other than its owner. A mapped account with that number cannot
+ * be told apart, so it cannot own a script here either.
+ */
+static void check_mapped_owner(const struct stat *st)
+{
+	char uid[32], gid[32];
+
+	read_proc("/proc/sys/kernel/overflowuid", uid, sizeof uid);
+	read_proc("/proc/sys/kernel/overflowgid", gid, sizeof gid);
+	if (st->st_uid == (uid_t)strtoul(uid, NULL, 10) || st->st_gid == (gid_t)strtoul(gid, NULL, 10))
+		die(PPY_EX_FILE, "owned by uid %u gid %u, which is how this user namespace shows an "
+		    "owner it does not map (see /proc/self/uid_map); give the script to another "
+		    "account of this namespace", (unsigned)st->st_uid, (unsigned)st->st_gid);
 }
 
 /* Open the script as the caller and run every check on that one descriptor. */
@@ -1382,6 +1516,8 @@ static void check_script(const char *arg, struct script *s)
 		    "service account (chown svc:svc)", s->st.st_uid == 0 ? "uid" : "gid");
 	if (s->st.st_uid == (uid_t)-1 || s->st.st_gid == (gid_t)-1)
 		die(PPY_EX_FILE, "owned by uid or gid -1, which no process can be");
+	if (!init_userns)
+		check_mapped_owner(&s->st);
 	if (s->st.st_mode & (S_ISUID | S_ISGID))
 		die(PPY_EX_FILE, "has the setuid or setgid bit; remove it (chmod ug-s)");
 	if (s->st.st_mode & (S_IWGRP | S_IWOTH))
@@ -1395,7 +1531,9 @@ static void check_script(const char *arg, struct script *s)
 		die(PPY_EX_MOUNT, "on a %s mount, where the kernel ignores file capabilities",
 		    vfs.f_flag & ST_NOSUID ? "nosuid" : "noexec");
 	snprintf(proc, sizeof proc, "/proc/self/fd/%d", s->fd);
-	if (faccessat(AT_FDCWD, proc, X_OK, 0) != 0)
+	/* The original faccessat, not glibc's faccessat(), which tries faccessat2 (Linux 5.8)
+	   first and passes on a container profile's EPERM for it as if it were the answer. */
+	if (syscall(SYS_faccessat, AT_FDCWD, proc, X_OK) != 0)
 		die_errno(PPY_EX_FILE, "the caller may not execute it");
 
 	/* The real path of what was opened; every directory above it must be trusted. */
@@ -1504,6 +1642,23 @@ static void owner_env(uid_t uid, char **env, size_t *n)
 		fclose(f);
 }
 
+/* Why setgroups(2) failed, if this user namespace forbids it (/proc/self/setgroups is
+   "deny", as an unprivileged creator of a namespace must make it): a clause, errno kept. */
+static const char *setgroups_denied(void)
+{
+	char buf[16] = "";
+	int saved = errno, fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof buf - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	errno = saved;
+	return strncmp(buf, "deny", 4) == 0 ? " (this user namespace denies it: /proc/self/"
+		"setgroups is deny, so the caller's supplementary groups cannot be dropped)" : "";
+}
+
 /*
  * Become the owner with exactly CAPS, in an order the kernel accepts:
  * ids first (keep-caps so nothing is lost), inheritable while the bounding set still
@@ -1522,7 +1677,7 @@ static void become_owner(uid_t uid, gid_t gid, uint64_t caps)
 	if (setresgid(gid, gid, gid) != 0)
 		die_errno(PPY_EX_SYSCALL, "setresgid(%u)", (unsigned)gid);
 	if (setgroups(0, NULL) != 0)
-		die_errno(PPY_EX_SYSCALL, "setgroups");
+		die_errno(PPY_EX_SYSCALL, "setgroups%s", setgroups_denied());
 	if (setresuid(uid, uid, uid) != 0)
 		die_errno(PPY_EX_SYSCALL, "setresuid(%u)", (unsigned)uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
@@ -1651,17 +1806,102 @@ static int who_may_start(const struct script *s, char *buf, size_t size)
 	return others;
 }
 
-/* ppy's own file has the capabilities it needs, but the kernel did not grant them. */
-static int own_caps_withheld(void)
+/* The umask /proc shows for process PID, or -1. */
+static long umask_of(const char *pid)
 {
-	uint32_t w[5];
-	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : fgetxattr(fd, XATTR_CAPS, w, sizeof w);
+	char path[64], buf[4096], *p;
+	ssize_t n;
+	int fd;
 
-	if (fd >= 0)
-		close(fd);
-	return n == XATTR_CAPS_SZ_2 &&
-	       ((le32toh(w[1]) | (uint64_t)le32toh(w[3]) << 32) & NEEDED) == NEEDED;
+	snprintf(path, sizeof path, "/proc/%s/status", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return (p = strstr(buf, "\nUmask:")) ? strtol(p + 7, NULL, 8) : -1;
+}
+
+/* Another process whose filesystem state (cwd, root, umask: clone(CLONE_FS)) is ppy's own,
+   found by the one part of it /proc shows, the umask: ppy sets two rare ones in turn and
+   looks for a process that follows both. Its pid, or 0. Only used to explain a refusal. */
+static long fs_sharer(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	long found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]) || atol(e->d_name) == (long)getpid())
+			continue;
+		umask(0517);
+		if (umask_of(e->d_name) == 0517) {
+			umask(0265);
+			if (umask_of(e->d_name) == 0265)
+				found = atol(e->d_name);
+		}
+	}
+	umask(022);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/*
+ * ppy's permitted set lacks MISSING (capabilities it needs, or the script asks for). The
+ * kernel gave ppy (its file's capabilities & the caller's bounding set), or nothing at all
+ * if ppy's file is on a nosuid mount, or the caller set no_new_privs, traces ppy or shares
+ * its filesystem state with it (the first two are refused in check_caller()). Say which,
+ * as read from the kernel.
+ */
+__attribute__((noreturn))
+static void own_caps_missing(uint64_t missing)
+{
+	char names[2048], first[48], exe[PATH_MAX * 4 + 1], real[PATH_MAX];
+	uint32_t w[6];
+	uint64_t file = 0, bounding = 0;
+	struct statvfs vfs;
+	ssize_t n = -1, len;
+	long sharer;
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), unread = fd < 0;
+
+	if (fd >= 0 && (n = fgetxattr(fd, XATTR_CAPS, w, sizeof w)) < 0 && errno != ENODATA)
+		unread = 1;   /* unknown: go on to the other causes */
+	len = readlink("/proc/self/exe", real, sizeof real - 1);
+	real[len > 0 ? len : 0] = '\0';
+	escape(real, exe, sizeof exe);
+	if (n == XATTR_CAPS_SZ_3 && (le32toh(w[0]) & VFS_CAP_REVISION_MASK) == VFS_CAP_REVISION_3)
+		die(PPY_EX_INSTALL, "ppy's own file capabilities (%s) are namespaced for another user "
+		    "namespace (revision 3, rootid %u), which the kernel does not honour here; set "
+		    "them again as root of this one (make install)", exe, (unsigned)le32toh(w[5]));
+	if (n == XATTR_CAPS_SZ_2)
+		file = (le32toh(w[1]) | le32toh(w[2])) | (uint64_t)(le32toh(w[3]) | le32toh(w[4])) << 32;
+	if (!unread && (missing & ~file))
+		die(PPY_EX_INSTALL, "ppy itself does not hold %s (install it with 'make install', "
+		    "which sets its file capabilities)", caps_text(missing & ~file, names, sizeof names));
+	if (fd >= 0 && fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID))
+		die(PPY_EX_INSTALL, "ppy's own file %s is on a nosuid mount, where the kernel ignores "
+		    "its file capabilities; install ppy on a mount without nosuid", exe);
+	for (unsigned c = 0; c <= last_cap; c++)
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+			bounding |= BIT(c);
+	caps_text(missing & ~bounding, names, sizeof names);
+	for (unsigned c = 0; c <= last_cap; c++)
+		if (missing & ~bounding & BIT(c)) {
+			cap_name(c, first, sizeof first);
+			break;
+		}
+	if (missing & ~bounding)
+		die(PPY_EX_CALLER, "the caller's bounding set lacks %s, so the kernel gave ppy none "
+		    "of it (containers drop most capabilities: add it to the container, e.g. docker "
+		    "run --cap-add=%s, or the pod's securityContext.capabilities.add)", names, first);
+	if ((sharer = fs_sharer()) != 0)
+		die(PPY_EX_CALLER, "the kernel withheld ppy's capabilities: the caller shares its "
+		    "filesystem state (clone(CLONE_FS)) with ppy, as process %ld does; start ppy "
+		    "from a process that shares it with none", sharer);
+	die(PPY_EX_CALLER, "the kernel withheld %s from ppy for a reason ppy cannot see (not "
+	    "its file, the bounding set, no_new_privs, a tracer, a nosuid mount, nor a process "
+	    "visible here sharing its filesystem state)", caps_text(missing, names, sizeof names));
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1686,7 +1926,7 @@ int main(int argc, char **argv, char **envp)
 	struct script s;
 	uint64_t eff, perm, inh, grant;
 	size_t nenv;
-	int check = 0, first = 1, mfd, ifd;
+	int check = 0, first = 1, mfd, ifd, lease_probe;
 	static struct conf conf;
 	char *pydir;
 	const char *python, *hint = NULL;
@@ -1748,24 +1988,17 @@ int main(int argc, char **argv, char **envp)
 		die(PPY_EX_USAGE, "looks like an option; ppy takes no interpreter options "
 		    "(name a script called '%s' as ./%s)", script_shown, script_shown);
 
-	if ((perm & NEEDED) != NEEDED && own_caps_withheld())
-		die(PPY_EX_CALLER, "the kernel withheld ppy's own capabilities (the caller shares "
-		    "its filesystem state, set no_new_privs, or is tracing ppy)");
+	if ((perm & NEEDED) != NEEDED)
+		own_caps_missing(NEEDED & ~perm);
 	check_script(arg, &s);
 	grant = grantable();
-	for (unsigned c = 0; c <= last_cap; c++) {
+	for (unsigned c = 0; c <= last_cap; c++)
 		if ((s.caps & BIT(c)) && !(grant & BIT(c)))
 			die(PPY_EX_CAPS, "asks for %s, which this ppy may not grant (built with "
 			    "GRANTABLE=%s)", cap_name(c, one, sizeof one), PPY_GRANTABLE);
-		if ((s.caps & BIT(c)) && !(perm & BIT(c)))
-			die(PPY_EX_INSTALL, "ppy itself does not hold %s (install it with "
-			    "'make install', which sets its file capabilities, or the caller's "
-			    "bounding set lacks it)", cap_name(c, one, sizeof one));
-	}
-	if ((perm & NEEDED) != NEEDED)
-		die(PPY_EX_INSTALL, "ppy does not hold cap_setuid, cap_setgid, cap_setpcap and "
-		    "cap_lease; install it with 'make install' as root");
-	check_no_writers(&s);
+	if (s.caps & ~perm)
+		own_caps_missing(s.caps & ~perm);
+	lease_probe = check_no_writers(&s);
 	caps_text(s.caps, caps_buf, sizeof caps_buf);
 
 	if (check) {
@@ -1780,6 +2013,11 @@ int main(int argc, char **argv, char **envp)
 		if ((slash = strrchr(here, '/')))
 			*(slash == here ? slash + 1 : slash) = '\0';
 		check_trusted_tree(here, "script directory", s.st.st_uid, 0);
+		if (lease_probe) {   /* as at launch: only as the owner, last */
+			become_owner(s.st.st_uid, s.st.st_gid, s.caps);
+			verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
+			probe_writers(&s);
+		}
 		escape(s.path, shown, sizeof shown);
 		escape(python, pyshown, sizeof pyshown);
 		printf("ppy: %s: would run %s under %s as uid %u gid %u, no groups, with %s %s\n",
@@ -1811,17 +2049,22 @@ int main(int argc, char **argv, char **envp)
 	env[nenv] = NULL;
 
 	{
+		/* The caller's uid, for the log line once ppy is the owner. */
+		uid_t caller = getuid();
 		static char shown[PATH_MAX * 4 + 1];
+
+		become_owner(s.st.st_uid, s.st.st_gid, s.caps);
+		verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
+		if (lease_probe)
+			probe_writers(&s);
+		/* Logged once nothing is left to refuse but a failing system call. */
 		escape(s.path, shown, sizeof shown);
 		syslog(LOG_AUTHPRIV | LOG_NOTICE,
 		       "run: caller uid=%u script=%s dev=%lu ino=%lu as uid=%u gid=%u caps=%s%s",
-		       (unsigned)getuid(), shown, (unsigned long)s.st.st_dev,
+		       (unsigned)caller, shown, (unsigned long)s.st.st_dev,
 		       (unsigned long)s.st.st_ino, (unsigned)s.st.st_uid, (unsigned)s.st.st_gid,
 		       caps_buf, s.effective ? " (effective)" : "");
 	}
-
-	become_owner(s.st.st_uid, s.st.st_gid, s.caps);
-	verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
 
 	/* The script starts in its own directory, never the caller's (which frameworks put
 	   on sys.path, and which tools like http.server serve). */
@@ -1843,8 +2086,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (dup3(ifd, PPY_INTERP_FD, O_CLOEXEC) != PPY_INTERP_FD)
 		die_errno(PPY_EX_SYSCALL, "dup3");
-	if (syscall(SYS_close_range, PPY_INTERP_FD + 1U, ~0U, 0) != 0)
-		die_errno(PPY_EX_SYSCALL, "close_range");
+	close_from(PPY_INTERP_FD + 1U);
 
 	{
 		const char *fixed[] = {
@@ -1870,6 +2112,17 @@ int main(int argc, char **argv, char **envp)
 		/* argv[0] stays the path as configured: a virtualenv's Python finds its
 		   pyvenv.cfg from it. */
 		syscall(SYS_execveat, PPY_INTERP_FD, "", args, env, AT_EMPTY_PATH);
+		if (errno == ENOSYS || errno == EPERM) {
+			/* A container profile that refuses execveat (or a kernel before 3.19): the
+			   same descriptor through its /proc link, which names that open file, not
+			   a path anyone could switch. */
+			char fdpath[32];
+			struct statfs sfs;
+			snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", PPY_INTERP_FD);
+			if (statfs("/proc/self/fd", &sfs) != 0 || sfs.f_type != PROC_SUPER_MAGIC)
+				die(PPY_EX_SYSCALL, "execveat is refused and /proc is not procfs");
+			execve(fdpath, args, env);
+		}
 		die_errno(PPY_EX_SYSCALL, "cannot start %s%s", python,
 			  errno == EAGAIN ? " (the owner is at its RLIMIT_NPROC process limit)" :
 			  errno == ENOENT ? " (a #! script cannot be run as the interpreter)" : "");

@@ -22,6 +22,8 @@
  *   PPYFAULT_ERRNO=E           ... with errno E (a number; default EIO)
  *   PPYFAULT_LIE=1             ... or instead report success (0) without doing anything:
  *                              a kernel that says yes and does not, for the read-back checks
+ *   PPYFAULT_OLD_KERNEL=1      execveat(AT_EXECVE_CHECK) fails with EINVAL, uncounted, as on
+ *                              a kernel before 6.14, so that ppy takes its read-lease probe
  *
  * When ppy forks (it stays behind as the leader of its terminal's session), the calls
  * the parent makes afterwards are labelled "leader:LABEL", so that its calls and the
@@ -69,6 +71,7 @@ static long fail_nth = 1;
 static int fail_errno = EIO;
 static int lie;                     /* PPYFAULT_LIE=1: the chosen call "succeeds" */
 static const char *side = "";       /* "leader:" in the parent after a fork */
+static int old_kernel;              /* PPYFAULT_OLD_KERNEL=1: no AT_EXECVE_CHECK */
 
 #define MAX_LABELS 128
 static struct { char label[64]; long n; } counts[MAX_LABELS];
@@ -149,6 +152,8 @@ __attribute__((constructor)) static void init(void)
 		fail_nth = strtol(v, NULL, 10);
 	if ((v = getenv("PPYFAULT_ERRNO")))
 		fail_errno = (int)strtol(v, NULL, 10);
+	if ((v = getenv("PPYFAULT_OLD_KERNEL")))
+		old_kernel = strcmp(v, "1") == 0;
 	if ((v = getenv("PPYFAULT_LIE")))
 		lie = strcmp(v, "1") == 0;
 	logf_("S %ld\n", (long)getpid());
@@ -207,6 +212,7 @@ static const char *syscall_name(long nr)
 	case SYS_rt_sigaction: return "syscall(rt_sigaction)";
 	case SYS_ioprio_get: return "syscall(ioprio_get)";
 	case SYS_ioprio_set: return "syscall(ioprio_set)";
+	case SYS_faccessat: return "syscall(faccessat)";
 	default: return "syscall(other)";
 	}
 }
@@ -443,6 +449,10 @@ long syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	RESOLVE(syscall);
+	if (nr == SYS_execveat && (a[4] & 0x10000) && old_kernel) {
+		errno = EINVAL;   /* AT_EXECVE_CHECK unknown, as before Linux 6.14 */
+		return -1;
+	}
 	char detail[24];
 	snprintf(detail, sizeof detail, "%ld", nr);
 	/* ppy starts the interpreter with execveat(fd, "", ..., AT_EMPTY_PATH): the exec. */

@@ -54,9 +54,36 @@ SKIP = {
         "the other tests",
     ("valgrind", "test_ld_preload_and_pythonpath_do_not_run_code"):
         "the caller's LD_PRELOAD runs in the wrapper (/bin/sh), which is not secure-exec",
-    ("valgrind", "test_shared_fs_caller_gets_the_caller_status"):
+    ("valgrind", "test_shared_filesystem_state_names_the_process_that_shares_it"):
         "ppy reads its own caps through /proc/self/exe, which valgrind points at the guest "
         "file, and valgrind refuses to run a file that has capabilities",
+    ("valgrind", "test_a_capability_the_bounding_set_lacks_is_named"):
+        "ppy reads its own caps through /proc/self/exe (the uncapped guest file here) before "
+        "it names the bounding set",
+    ("valgrind", "test_ppy_on_a_nosuid_mount_says_so"):
+        "bin/ppy is the wrapper; the capped memcheck copy is not on the nosuid mount",
+    ("valgrind", "test_ppy_itself_is_given_no_cap_lease"):
+        "it reads bin/ppy's file capabilities; they are on the memcheck copy here",
+    ("valgrind", "test_no_lease_at_all_where_the_kernel_answers"):
+        "vgshim answers AT_EXECVE_CHECK with EINVAL (valgrind cannot run it), so under "
+        "valgrind ppy always takes the read-lease path; the lease tests run it",
+    ("valgrind", "test_one_call_missing[fcntl:F_SETLEASE=EINVAL]"):
+        "without AT_EXECVE_CHECK (vgshim), leases off is a refusal: "
+        "test_no_lease_and_no_execve_check_is_refused_naming_both",
+    ("valgrind", "test_a_writer_racing_the_lease_probe_gets_a_refusal_not_a_dead_ppy[before"):
+        "vgshim already makes every launch one without AT_EXECVE_CHECK: the [this] run is it",
+    ("valgrind", "test_one_call_missing[close_range="):
+        "the fallback closes what /proc/self/fd lists, which under valgrind includes "
+        "valgrind's own descriptors, which the guest cannot close (it is refused, 87)",
+    ("valgrind", "test_whole_kernel[4.18-"): "no close_range: as test_one_call_missing[close_range=",
+    ("valgrind", "test_whole_kernel[5.4-"): "no close_range: as test_one_call_missing[close_range=",
+    ("valgrind", "test_writers_are_refused_without_execve_check[4.18-"):
+        "no close_range: as test_one_call_missing[close_range=",
+    ("valgrind", "test_one_call_missing[statx=EPERM]"):
+        "valgrind itself cannot start when statx fails with EPERM",
+    ("valgrind", "test_a_caller_cannot_stop_ppy_while_it_holds_a_lease"):
+        "400 single-stepped launches under valgrind take many minutes; the seccomp "
+        "user-notification test checks the same invariant deterministically",
     ("valgrind", "test_owner_rewrite_never_runs_new_content_with_caps"):
         "under valgrind ppy copies the 4 MB script so slowly that every launch overlaps a "
         "rewrite and is (correctly) refused, so the test's 'some launches ran' half fails",

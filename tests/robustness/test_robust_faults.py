@@ -60,6 +60,15 @@ TOLERABLE = {
                          "EAGAIN (a writer exists) refuses",
     "syscall(rt_sigtimedwait)": "EAGAIN is its answer when no signal is pending (the "
                                 "loop's normal end); any other error refuses",
+    "syscall(close_range)": "EPERM is how a container profile refuses it (as ENOSYS is how a "
+                            "kernel before 5.9 does): ppy closes what /proc/self/fd lists "
+                            "instead and reads the list again (the report's fds are checked)",
+    ("execve", "fd 4"): "EPERM (a container profile) or ENOSYS (before 3.19) from the "
+                        "execveat that starts the interpreter: ppy execs the same descriptor "
+                        "through /proc/self/fd/4, on procfs (the report's state is checked)",
+    "syscall(execveat)": "EPERM is how a container profile refuses it: ppy then asks with the "
+                         "read-lease probe, as on a kernel before 6.14 (the 'old' sweep fails "
+                         "each call of that probe in turn)",
 }
 # The parent ppy leaves behind as the leader of its terminal's session (a pty caller):
 # its calls are labelled "leader:LABEL", and tolerated where the same call is.
@@ -127,7 +136,8 @@ def with_ctty(slave):
     return preexec
 
 
-def launch(setup, key, fn=None, nth=1, err=errno.EIO, tty=False, lie=False, groups=None):
+def launch(setup, key, fn=None, nth=1, err=errno.EIO, tty=False, lie=False, groups=None,
+           old=False):
     inst, shim, script, out, logs = setup
     log = os.path.join(logs, key + ".log")
     rep = os.path.join(out, key + ".json")
@@ -142,6 +152,8 @@ def launch(setup, key, fn=None, nth=1, err=errno.EIO, tty=False, lie=False, grou
         env.update(PPYFAULT_FN=fn, PPYFAULT_NTH=str(nth), PPYFAULT_ERRNO=str(err))
     if lie:
         env["PPYFAULT_LIE"] = "1"
+    if old:
+        env["PPYFAULT_OLD_KERNEL"] = "1"
     if tty:
         master, slave = os.openpty()
         try:
@@ -210,9 +222,9 @@ def verdict(label, err, proc, events, report, detail="-"):
     return "refused", msg
 
 
-def sweep(setup, tty, errnos, name):
+def sweep(setup, tty, errnos, name, old=False):
     """Count the calls of a good launch, then fail each in turn; print and check the table."""
-    proc, events, report = launch(setup, "count-" + name, tty=tty)
+    proc, events, report = launch(setup, "count-" + name, tty=tty, old=old)
     assert proc.returncode == 0, proc.stderr
     assert report == {**EXPECTED, "fds": report["fds"]}, report
     assert sum(1 for e in events if e[0] == "S") == 1, "the shim was not loaded"
@@ -224,7 +236,7 @@ def sweep(setup, tty, errnos, name):
                  "prctl(PR_CAP_AMBIENT)", "prctl(PR_CAPBSET_DROP)",
                  "prctl(PR_SET_NO_NEW_PRIVS)", "syscall(close_range)",
                  "syscall(memfd_create)", "fcntl(F_ADD_SEALS)", "fgetxattr", "execve",
-                 "open", "fstat"):
+                 "open", "fstat", *(["fcntl(F_SETLEASE)"] if old else [])):
         assert any(label == must for label, _ in calls), f"{must} never called: shim or path changed"
 
     runs = [(label, nth, err) for label, nth in calls for err in errnos(label)]
@@ -233,7 +245,8 @@ def sweep(setup, tty, errnos, name):
         for label, nth, err in runs:
             key = "%s-%s-%d-%d" % (name, "".join(c if c.isalnum() else "_" for c in label),
                                    nth, err)
-            jobs[(label, nth, err)] = pool.submit(launch, setup, key, label, nth, err, tty)
+            jobs[(label, nth, err)] = pool.submit(launch, setup, key, label, nth, err, tty,
+                                                  old=old)
     rows = []
     for (label, nth, err), job in jobs.items():
         proc, ev, rep = job.result()
@@ -285,7 +298,9 @@ def sweep(setup, tty, errnos, name):
         if r[0] in ("setresuid", "setresgid", "setgroups", "capset", "capng_apply",
                     "prctl(PR_CAP_AMBIENT)", "prctl(PR_CAPBSET_DROP)",
                     "prctl(PR_SET_NO_NEW_PRIVS)", "syscall(memfd_create)",
-                    "fcntl(F_ADD_SEALS)", "execve", "fgetxattr"):
+                    "fcntl(F_ADD_SEALS)", "execve", "fgetxattr", "fcntl(F_SETLEASE)"):
+            if r[0] == "execve" and r[3] == "fd 4" and r[2] == "EPERM":
+                continue   # execveat refused: the /proc/self/fd/4 exec (its own point) runs
             assert r[5] == "refused", r
     return calls
 
@@ -294,6 +309,15 @@ def test_every_call_on_the_launch_path_fails_safely(setup):
     """Each call point, each of EPERM, EAGAIN, ENOMEM, EINTR, EIO (ENOMEM only for
     allocating calls); the caller has no controlling terminal."""
     sweep(setup, False, lambda label: [errno.ENOMEM] if label in ALLOC else ERRNOS, "plain")
+
+
+def test_every_call_fails_safely_on_a_kernel_without_execve_check(setup):
+    """As on a kernel before 6.14 (the shim answers AT_EXECVE_CHECK with EINVAL): ppy then
+    probes for writers with a read lease once it is the owner, after the identity switch,
+    so every call from there on fails in turn too; EIO only (the rest of the path is the
+    plain sweep's)."""
+    sweep(setup, False, lambda label: [errno.ENOMEM] if label in ALLOC else [errno.EIO],
+          "old", old=True)
 
 
 def test_every_call_fails_safely_with_a_controlling_terminal(setup):
