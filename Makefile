@@ -38,6 +38,7 @@ endif
 
 EXT_STAMP := ppy_py/.built-$(notdir $(PYTHON))
 SYS_EXT   := _ppy_sys.abi3.so
+PRCTL_EXT := ppy_py/_ppy_prctl.abi3.so
 PYINC      = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 TEST_VENV := .venv
 TEST_PYTHON ?= $(TEST_VENV)/bin/python
@@ -53,7 +54,7 @@ wrapper/build.conf: FORCE
 wrapper/ppy: wrapper/ppy.c wrapper/build.conf
 	$(CC) $(CFLAGS) $(HARDEN) $(CONF) -o $@ wrapper/ppy.c $(LDFLAGS) $(LDHARDEN) -lcap-ng
 
-ext: $(EXT_STAMP) $(SYS_EXT)
+ext: $(EXT_STAMP) $(SYS_EXT) $(PRCTL_EXT)
 
 $(EXT_STAMP): ppy_py/_build/capng_build.py ppy_py/_build/capng.h ppy_py/_build/capng_helpers.c \
 		ppy_py/_build/rawcaps.h
@@ -67,13 +68,22 @@ $(SYS_EXT): ppy_py/_build/sysmodule.c ppy_py/_build/rawcaps.h
 		-shared -I$(PYINC) -Ippy_py/_build -o $@ ppy_py/_build/sysmodule.c \
 		-Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 
+# prctl(2) for ppy_py's process options and ppy_py.compat, also on the stable ABI: a
+# getter is one C call, a checked setter sets and reads back in one (see prctlmodule.c).
+$(PRCTL_EXT): ppy_py/_build/prctlmodule.c ppy_py/_build/prctl_compat.h
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fPIC \
+		-shared -I$(PYINC) -Ippy_py/_build -o $@ ppy_py/_build/prctlmodule.c \
+		-Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+
 install: all
-	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py \
+		$(DESTDIR)$(LIBDIR)/python/ppy_py/compat
 	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
 	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/python/ppy_boot.py
 	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
-	install -m 0644 ppy_py/_capng*.so $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 ppy_py/compat/*.py $(DESTDIR)$(LIBDIR)/python/ppy_py/compat/
+	install -m 0644 ppy_py/_capng*.so $(PRCTL_EXT) $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 $(SYS_EXT) $(DESTDIR)$(LIBDIR)/python/
 	@# Until 825f884 the extension was ppy_py/_sys: nothing loads that copy any more.
 	rm -f $(DESTDIR)$(LIBDIR)/python/ppy_py/_sys.abi3.so
@@ -97,12 +107,15 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ppy $(DESTDIR)$(MANDIR)/man1/ppy.1
 	rm -rf $(DESTDIR)$(LIBDIR)
 
-# Debian packages a fresh machine needs to build, install and test ppy.
+# Debian packages a fresh machine needs to build, install and test ppy. python3-prctl
+# and libcap-dev are for the oracle (tests/test_prctl_oracle.py): the real python-prctl,
+# and the headers its sdist's setup.py wants before pip can download it.
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux iproute2 attr acl man-db procps \
-		python3 python3-dev python3-cffi python3-cffi-backend python3-venv python3-pip
+		python3 python3-dev python3-cffi python3-cffi-backend python3-venv python3-pip \
+		python3-prctl libcap-dev
 
 $(TEST_VENV)/bin/pytest:
 	$(PYTHON) -m venv --system-site-packages $(TEST_VENV)
@@ -137,7 +150,8 @@ deb:
 	dpkg-deb --root-owner-group --build build/deb $(DEB)
 
 clean:
-	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so _ppy_sys*.so ppy_py/.built-*
+	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so _ppy_sys*.so ppy_py/_ppy_prctl*.so \
+		ppy_py/.built-*
 	rm -rf build
 
 # Robustness checks: analyze, check-sanitize, check-valgrind, check-faults, fuzz, check-load.
