@@ -68,6 +68,7 @@ _MAYBE_MISSING = {
     "PR_GET_TID_ADDRESS": "a kernel built with CONFIG_CHECKPOINT_RESTORE",
     "PR_SET_IO_FLUSHER": "Linux 5.6 or later",
     "PR_GET_IO_FLUSHER": "Linux 5.6 or later",
+    "PR_SET_PTRACER": "the Yama security module (/proc/sys/kernel/yama)",
     "PR_MPX_ENABLE_MANAGEMENT": "an x86 kernel older than 5.4, which removed MPX",
     "PR_MPX_DISABLE_MANAGEMENT": "an x86 kernel older than 5.4, which removed MPX",
 }
@@ -416,7 +417,7 @@ def set_ptracer(pid: "int | str") -> None:
     ``"any"`` allows every process.  The kernel has no getter.  Without Yama the call
     fails with EINVAL."""
     if pid == "any":
-        value = _c.PR_SET_PTRACER_ANY
+        value = _c.PR_SET_PTRACER_ANY & ((1 << 64) - 1)  # (unsigned long)-1
     else:
         value = _uint("set_ptracer pid", pid, 0x7FFFFFFF)
     rc: int = _call(_c.PR_SET_PTRACER, value)
