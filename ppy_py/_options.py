@@ -23,12 +23,13 @@ describes.
 import os
 
 from . import _ppy_prctl as _c
+from ._caps import parse_cap as _parse_cap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Union
 
-    from ._errors import CapabilityError
+    from ._errors import CapabilityError, ProcTitleError
 
     Mode = Union[str, int]
 
@@ -135,11 +136,30 @@ def _mode(name: str, value: "Mode", modes: "dict[str, int]") -> int:
     )
 
 
+def _fast(table: "dict[object, int]", value: object) -> "int | None":
+    """The number for a mode given exactly as a listed name or number (the common call);
+    None sends the caller to _mode(), which also takes other spellings and explains."""
+    if value.__class__ is str or value.__class__ is int:
+        return table.get(value)
+    return None
+
+
+def _any(modes: "dict[str, int]") -> "dict[object, int]":
+    """Name or number -> number, for _fast()."""
+    table: "dict[object, int]" = {k: v for k, v in modes.items()}
+    table.update({v: v for v in modes.values()})
+    return table
+
+
 def _name_of(value: int, modes: "dict[str, int]") -> str:
     for key, number in modes.items():
         if number == value:
             return key
     return str(value)
+
+
+def _names(modes: "dict[str, int]") -> "dict[int, str]":
+    return {number: key for key, number in modes.items()}
 
 
 def _uint(name: str, value: object, limit: int = (1 << 64) - 1) -> int:
@@ -282,6 +302,7 @@ _SPEC_FEATURES = {
     "indirect_branch": _c.PR_SPEC_INDIRECT_BRANCH,
     "l1d_flush": _c.PR_SPEC_L1D_FLUSH,
 }
+_SPEC_ANY = _any(_SPEC_FEATURES)
 _SPEC_MODES = {
     "enable": _c.PR_SPEC_ENABLE,
     "disable": _c.PR_SPEC_DISABLE,
@@ -293,7 +314,9 @@ _SPEC_MODES = {
 def speculation_ctrl(feature: "Mode") -> int:
     """PR_GET_SPECULATION_CTRL for ``feature`` ("store_bypass", "indirect_branch",
     "l1d_flush" or a ``Speculation`` number): the bits described in ``Speculation``."""
-    which = _mode("speculation_ctrl", feature, _SPEC_FEATURES)
+    which = _fast(_SPEC_ANY, feature)
+    if which is None:
+        which = _mode("speculation_ctrl", feature, _SPEC_FEATURES)
     r: int = _call(_c.PR_GET_SPECULATION_CTRL, which)
     if r < 0:
         raise _error("read speculation control of " + _name_of(which, _SPEC_FEATURES),
@@ -450,13 +473,17 @@ def timerslack() -> int:
 def set_timerslack(nanoseconds: int) -> None:
     """PR_SET_TIMERSLACK: set this thread's timer slack; 0 restores the default (the
     value it inherited at creation).  Read back and checked (except for 0)."""
-    ns = _uint("set_timerslack", nanoseconds, (1 << 63) - 1)
+    ns = nanoseconds
+    if ns.__class__ is not int or not 0 <= ns < 1 << 63:
+        ns = _uint("set_timerslack", nanoseconds, (1 << 63) - 1)
     r = _set_get(_c.PR_SET_TIMERSLACK, ns, _c.PR_GET_TIMERSLACK)
     if r != ns and (ns != 0 or not isinstance(r, int) or r < 0):
         raise _set_failed("set the timer slack", "PR_SET_TIMERSLACK", r, ns)
 
 
 _TIMING = {"statistical": _c.PR_TIMING_STATISTICAL, "timestamp": _c.PR_TIMING_TIMESTAMP}
+_TIMING_NAMES = _names(_TIMING)
+_TIMING_ANY = _any(_TIMING)
 
 
 def timing() -> str:
@@ -464,12 +491,14 @@ def timing() -> str:
     r: int = _get(_c.PR_GET_TIMING)
     if r < 0:
         raise _error("read the timing mode", "PR_GET_TIMING", -r)
-    return _name_of(r, _TIMING)
+    return _TIMING_NAMES.get(r) or str(r)
 
 
 def set_timing(mode: "Mode") -> None:
     """PR_SET_TIMING: "statistical"; the kernel refuses "timestamp" (EINVAL)."""
-    value = _mode("set_timing", mode, _TIMING)
+    value = _fast(_TIMING_ANY, mode)
+    if value is None:
+        value = _mode("set_timing", mode, _TIMING)
     r = _set_get(_c.PR_SET_TIMING, value, _c.PR_GET_TIMING)
     if r != value:
         raise _set_failed("set the timing mode", "PR_SET_TIMING", r, value)
@@ -477,6 +506,8 @@ def set_timing(mode: "Mode") -> None:
 
 _MCE = {"early": _c.PR_MCE_KILL_EARLY, "late": _c.PR_MCE_KILL_LATE,
         "default": _c.PR_MCE_KILL_DEFAULT}
+_MCE_NAMES = _names(_MCE)
+_MCE_ANY = _any(_MCE)
 
 
 def mce_kill() -> str:
@@ -486,13 +517,15 @@ def mce_kill() -> str:
     r: int = _get(_c.PR_MCE_KILL_GET)
     if r < 0:
         raise _error("read the machine-check kill policy", "PR_MCE_KILL_GET", -r)
-    return _name_of(r, _MCE)
+    return _MCE_NAMES.get(r) or str(r)
 
 
 def set_mce_kill(policy: "Mode") -> None:
     """PR_MCE_KILL (PR_MCE_KILL_SET): set the machine-check kill policy, "early",
     "late" or "default".  Read back and checked."""
-    value = _mode("set_mce_kill", policy, _MCE)
+    value = _fast(_MCE_ANY, policy)
+    if value is None:
+        value = _mode("set_mce_kill", policy, _MCE)
     rc: int = _call(_c.PR_MCE_KILL, _c.PR_MCE_KILL_SET, value)
     if rc < 0:
         raise _error("set the machine-check kill policy", "PR_MCE_KILL", -rc)
@@ -505,6 +538,8 @@ def set_mce_kill(policy: "Mode") -> None:
 # ---- architecture-only options -----------------------------------------------------------
 
 _TSC = {"enable": _c.PR_TSC_ENABLE, "sigsegv": _c.PR_TSC_SIGSEGV}
+_TSC_NAMES = _names(_TSC)
+_TSC_ANY = _any(_TSC)
 _ENDIAN = {"big": _c.PR_ENDIAN_BIG, "little": _c.PR_ENDIAN_LITTLE,
            "ppc_little": _c.PR_ENDIAN_PPC_LITTLE}
 _FPEMU = {"noprint": _c.PR_FPEMU_NOPRINT, "sigfpe": _c.PR_FPEMU_SIGFPE}
@@ -516,13 +551,15 @@ def tsc() -> str:
     r: int = _get_int(_c.PR_GET_TSC)
     if r < 0:
         raise _error("read the TSC mode", "PR_GET_TSC", -r)
-    return _name_of(r, _TSC)
+    return _TSC_NAMES.get(r) or str(r)
 
 
 def set_tsc(mode: "Mode") -> None:
     """PR_SET_TSC (x86): "sigsegv" makes rdtsc raise SIGSEGV in this thread (a timing
     side channel closed), "enable" allows it again.  Read back and checked."""
-    value = _mode("set_tsc", mode, _TSC)
+    value = _fast(_TSC_ANY, mode)
+    if value is None:
+        value = _mode("set_tsc", mode, _TSC)
     r = _set_get_int(_c.PR_SET_TSC, value, _c.PR_GET_TSC)
     if r != value:
         raise _set_failed("set the TSC mode", "PR_SET_TSC", r, value)
@@ -663,17 +700,13 @@ def tid_address() -> int:
 def in_bounding(cap: object) -> bool:
     """PR_CAPBSET_READ: whether ``cap`` is in this thread's bounding set (one prctl;
     ``current().bounding`` reads them all)."""
-    from ._caps import parse_cap
-
-    number = parse_cap(cap)
+    number = _parse_cap(cap)
     r: int = _call(_c.PR_CAPBSET_READ, number)
     if r < 0:
         raise _error("read %s in the bounding set" % number.macro, "PR_CAPBSET_READ", -r)
     return r == 1
 
 
-# (address, size) of this process's argument area, once found and checked.
-_ARG_AREA: "list[tuple[int, int]]" = []
 
 
 def _arg_area() -> "tuple[int, int]":
@@ -682,15 +715,10 @@ def _arg_area() -> "tuple[int, int]":
     is not dumpable, as under ppy), checked by reading that memory back with
     process_vm_readv(2) (the kernel checks the address) and finding there exactly the
     interpreter's own argv (``sys.orig_argv``), so nothing else is ever written over."""
-    if _ARG_AREA:
-        return _ARG_AREA[0]
     import sys
 
-    from ._errors import capability_error
-
-    def refuse(why: str) -> "CapabilityError":
-        return capability_error("cannot set the process title: " + why, None,
-                                operation="set the process title")
+    def refuse(why: str) -> "ProcTitleError":
+        return _proctitle_error("cannot set the process title: " + why)
 
     try:
         with open("/proc/self/stat", "rb") as f:
@@ -715,26 +743,22 @@ def _arg_area() -> "tuple[int, int]":
                          "(changed by other code?)")
     elif not found.endswith(b"\0"):
         raise refuse("the argument area does not end with a NUL byte")
-    _ARG_AREA.append((start, end - start))
-    return _ARG_AREA[0]
+    return start, end - start
 
 
-def set_proctitle(title: "str | bytes") -> None:
-    """Set the process title, what ``ps`` and /proc/PID/cmdline show, by writing it over
-    the memory of the process's original arguments (as setproctitle(3) does): the title
-    is cut to fit that area (its size minus a NUL; the kernel shows the area up to
-    there) and the rest is cleared.  Works in any interpreter, also under ppy, where
-    argv is the interpreter's own (``python -I -S -B -c ...``): the area is found from
-    /proc/self/stat and checked to hold exactly ``sys.orig_argv`` before the first
-    write.  ``sys.argv`` is not changed.  The thread name (``set_process_name``) is
-    separate."""
-    if isinstance(title, str):
-        data = os.fsencode(title)
-    elif isinstance(title, bytes):
-        data = title
-    else:
-        raise TypeError("set_proctitle() takes str or bytes, not %s" % type(title).__name__)
-    if b"\0" in data:
-        raise ValueError("a process title cannot contain a NUL byte")
-    area = _ARG_AREA[0] if _ARG_AREA else _arg_area()
-    _c.fill(area[0], area[1], data)
+def _proctitle_error(message: str) -> "ProcTitleError":
+    from ._errors import ProcTitleError
+
+    return ProcTitleError(message, None, operation="set the process title")
+
+
+set_proctitle = _c.set_title
+"""set_proctitle(title: str | bytes) -> None: set the process title, what ``ps`` and
+/proc/PID/cmdline show, by writing it over the memory of the process's original
+arguments (as setproctitle(3) does): the title is cut to fit that area (its size minus a
+NUL; the kernel shows the area up to there) and the rest is cleared.  Works in any
+interpreter, also under ppy, where argv is the interpreter's own (``python -I -S -B -c
+...``): the area is found from /proc/self/stat and checked to hold exactly
+``sys.orig_argv`` before the first write (``ProcTitleError`` otherwise).  ``sys.argv``
+is not changed.  The thread name (``set_process_name``) is separate.  One C call."""
+_c.set_title_finder(lambda: _arg_area())

@@ -148,9 +148,9 @@ def set_keep_caps(value: bool) -> None:
 def process_name() -> str:
     """PR_GET_NAME: the calling thread's name (``comm``, at most 15 bytes)."""
     r = _c.get_name()
-    if r.__class__ is not bytes:
+    if r.__class__ is not str:
         raise _failed("read the name (PR_GET_NAME)", r)
-    return r.decode("utf-8", "surrogateescape")
+    return r
 
 
 def set_process_name(name: "str | bytes") -> None:
@@ -269,6 +269,9 @@ def _names(bits: int) -> str:
     return "|".join(m.name or "?" for m in Securebits if m & bits) or "0"
 
 
+_SECUREBITS: "dict[int, Securebits]" = {}
+
+
 class SecurebitsControl:
     """``ppy_py.securebits``: read and change the calling thread's securebits.
 
@@ -284,9 +287,18 @@ class SecurebitsControl:
 
     def get(self) -> "Securebits":
         """PR_GET_SECUREBITS."""
+        r: int = _c.get(_c.PR_GET_SECUREBITS)
+        try:
+            return _SECUREBITS[r]
+        except KeyError:
+            pass
+        if r < 0:
+            raise _failed("read securebits (PR_GET_SECUREBITS)", r)
         from ._securebits import Securebits
 
-        return Securebits(_prctl("read securebits (PR_GET_SECUREBITS)", _c.PR_GET_SECUREBITS))
+        # Building an IntFlag costs about 1 us; there are only 256 values.
+        _SECUREBITS[r] = bits = Securebits(r)
+        return bits
 
     def _write(self, new: int, what: str) -> "Securebits":
         cur = int(self.get())

@@ -167,7 +167,8 @@ static PyObject *m_set_get_int(PyObject *self, PyObject *args)
     return PyLong_FromLong(got);
 }
 
-/* get_name(): the calling thread's name (PR_GET_NAME) as bytes, or -errno. */
+/* get_name(): the calling thread's name (PR_GET_NAME) as str (the filesystem encoding,
+   surrogateescape: any bytes come back), or -errno. */
 static PyObject *m_get_name(PyObject *self, PyObject *unused)
 {
     char name[17];
@@ -177,7 +178,36 @@ static PyObject *m_get_name(PyObject *self, PyObject *unused)
     memset(name, 0, sizeof name);
     if (prctl(PR_GET_NAME, (unsigned long)name, 0UL, 0UL, 0UL) < 0)
         return neg_errno();
-    return PyBytes_FromString(name);
+    return PyUnicode_DecodeFSDefault(name);
+}
+
+/* set_name_only(name: str): PR_SET_NAME with the UTF-8 of NAME cut to 16 bytes (the
+   kernel keeps 15), as python-prctl does: None, or -errno. */
+static PyObject *m_set_name_only(PyObject *self, PyObject *arg)
+{
+    PyObject *utf8 = PyUnicode_AsUTF8String(arg);
+    char buf[17];
+    char *data;
+    Py_ssize_t len;
+    int rc;
+
+    (void)self;
+    if (utf8 == NULL || PyBytes_AsStringAndSize(utf8, &data, &len) != 0) {
+        Py_XDECREF(utf8);
+        return NULL;
+    }
+    if ((Py_ssize_t)strlen(data) != len) {
+        Py_DECREF(utf8);
+        PyErr_SetString(PyExc_ValueError, "embedded null character");
+        return NULL;
+    }
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, data, len < 16 ? (size_t)len : 16);
+    Py_DECREF(utf8);
+    rc = prctl(PR_SET_NAME, (unsigned long)buf, 0UL, 0UL, 0UL);
+    if (rc < 0)
+        return neg_errno();
+    Py_RETURN_NONE;
 }
 
 /* set_name(name: bytes): PR_SET_NAME (the kernel keeps 15 bytes), then PR_GET_NAME; the
@@ -271,35 +301,78 @@ static PyObject *m_peek(PyObject *self, PyObject *args)
     return out;
 }
 
+
 /*
- * fill(address, size, title: bytes): copy TITLE over the SIZE bytes at ADDRESS, cut to
- * SIZE - 1 bytes and padded with NULs, so the last byte stays NUL. Only for the argument
- * area of this process, whose bounds ppy_py read from /proc/self/stat and checked
- * by reading it back (peek) to find the interpreter's own argv there (set_proctitle). Returns the number of title bytes written.
+ * set_title(title: str | bytes): the process title (ppy_py.set_proctitle). The argument
+ * area is found once by the finder that ppy_py registers (set_title_finder), which checks
+ * it and returns (address, size) or raises; kept here after that. A str is encoded with
+ * the filesystem encoding. TypeError, or ValueError for a NUL, before anything is written.
  */
-static PyObject *m_fill(PyObject *self, PyObject *args)
+static PyObject *title_finder;
+static unsigned long title_addr, title_size;
+
+static PyObject *m_set_title_finder(PyObject *self, PyObject *finder)
 {
-    PyObject *oaddr, *osize, *otitle;
-    unsigned long addr, size;
-    char *title;
+    PyObject *old = title_finder;
+
+    (void)self;
+    Py_INCREF(finder);
+    title_finder = finder;
+    Py_XDECREF(old);
+    Py_RETURN_NONE;
+}
+
+static PyObject *m_set_title(PyObject *self, PyObject *title)
+{
+    PyObject *bytes, *area;
+    char *data;
     Py_ssize_t len;
     size_t n;
 
     (void)self;
-    if (!PyArg_ParseTuple(args, "OOO:fill", &oaddr, &osize, &otitle))
-        return NULL;
-    if (ulong_arg(oaddr, &addr) != 0 || ulong_arg(osize, &size) != 0)
-        return NULL;
-    if (PyBytes_AsStringAndSize(otitle, &title, &len) != 0)
-        return NULL;
-    if (addr == 0 || size == 0 || addr + size < addr) {
-        PyErr_SetString(PyExc_ValueError, "fill: not an area");
+    if (PyUnicode_Check(title))
+        bytes = PyUnicode_EncodeFSDefault(title);
+    else if (PyBytes_Check(title)) {
+        bytes = title;
+        Py_INCREF(bytes);
+    } else {
+        PyErr_SetString(PyExc_TypeError, "set_proctitle() takes str or bytes");
         return NULL;
     }
-    n = (size_t)len < size - 1 ? (size_t)len : size - 1;
-    memcpy((char *)addr, title, n);
-    memset((char *)addr + n, 0, size - n);
-    return PyLong_FromSize_t(n);
+    if (bytes == NULL || PyBytes_AsStringAndSize(bytes, &data, &len) != 0) {
+        Py_XDECREF(bytes);
+        return NULL;
+    }
+    if ((Py_ssize_t)strlen(data) != len) {
+        Py_DECREF(bytes);
+        PyErr_SetString(PyExc_ValueError, "a process title cannot contain a NUL byte");
+        return NULL;
+    }
+    if (title_size == 0) {
+        unsigned long addr, size;
+
+        if (title_finder == NULL) {
+            Py_DECREF(bytes);
+            PyErr_SetString(PyExc_RuntimeError, "set_title: no finder registered");
+            return NULL;
+        }
+        area = PyObject_CallObject(title_finder, NULL);
+        if (area == NULL || !PyArg_ParseTuple(area, "kk", &addr, &size) || size == 0) {
+            if (area != NULL && !PyErr_Occurred())
+                PyErr_SetString(PyExc_RuntimeError, "set_title: the finder gave no area");
+            Py_XDECREF(area);
+            Py_DECREF(bytes);
+            return NULL;
+        }
+        Py_DECREF(area);
+        title_addr = addr;
+        title_size = size;
+    }
+    n = (size_t)len < title_size - 1 ? (size_t)len : title_size - 1;
+    memcpy((char *)title_addr, data, n);
+    memset((char *)title_addr + n, 0, title_size - n);
+    Py_DECREF(bytes);
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
@@ -315,12 +388,21 @@ static PyMethodDef methods[] = {
       "set_get_int(set_option, value, get_option) -> int read back, -errno, or (errno,)" },
     { "get_name", m_get_name, METH_NOARGS, "get_name() -> bytes, or -errno" },
     { "set_name", m_set_name, METH_O, "set_name(bytes) -> name read back, -errno, or (errno,)" },
+    { "set_name_only", m_set_name_only, METH_O,
+      "set_name_only(str) -> None, or -errno (python-prctl's PR_SET_NAME: no read-back)" },
+    { "set_title_finder", m_set_title_finder, METH_O,
+      "set_title_finder(callable) -> None: what set_title calls once for (address, size)" },
+    { "set_title", m_set_title, METH_O,
+      "set_proctitle(title: str | bytes) -> None\n\n"
+      "Set the process title, what ps and /proc/PID/cmdline show, by writing it over the\n"
+      "memory of the process's original arguments (as setproctitle(3) does), cut to fit\n"
+      "(its size minus a NUL) and the rest cleared. Works under ppy too, where argv is the\n"
+      "interpreter's own: the area comes from /proc/self/stat and is checked to hold\n"
+      "exactly sys.orig_argv before the first write. sys.argv is not changed." },
     { "set_vma_name", m_set_vma_name, METH_VARARGS,
       "set_vma_name(start, length, name or None) -> 0, or -errno" },
     { "peek", m_peek, METH_VARARGS,
       "peek(address, size) -> bytes of this process's memory (process_vm_readv), or -errno" },
-    { "fill", m_fill, METH_VARARGS,
-      "fill(address, size, title) -> bytes of title written (the argument area only)" },
     { NULL, NULL, 0, NULL },
 };
 

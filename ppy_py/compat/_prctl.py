@@ -119,6 +119,8 @@ def _one_of(allowed: "tuple[int, ...]", message: str) -> "Callable[[int, int], t
             raise ValueError(message)
         return arg, arg2
 
+    check.allowed = frozenset(allowed)  # type: ignore[attr-defined]
+    check.message = message  # type: ignore[attr-defined]
     return check
 
 
@@ -147,10 +149,18 @@ def _valid_cap(arg: int, arg2: int) -> "tuple[int, int]":
     return arg, arg2
 
 
+_valid_cap.allowed = frozenset(range(_LAST_CAP + 1))  # type: ignore[attr-defined]
+_valid_cap.message = "Unknown capability"  # type: ignore[attr-defined]
+
+
 def _valid_signal(arg: int, arg2: int) -> "tuple[int, int]":
     if not 0 <= arg <= _signal.SIGRTMAX:
         raise ValueError("Unknown signal")
     return arg, arg2
+
+
+_valid_signal.allowed = frozenset(range(_signal.SIGRTMAX + 1))  # type: ignore[attr-defined]
+_valid_signal.message = "Unknown signal"  # type: ignore[attr-defined]
 
 
 _SPEC_WHICH = (_c.PR_SPEC_STORE_BYPASS, _c.PR_SPEC_INDIRECT_BRANCH)
@@ -162,6 +172,10 @@ def _spec_get(arg: int, arg2: int) -> "tuple[int, int]":
     if arg not in _SPEC_WHICH:
         raise ValueError("Invalid speculation control setting")
     return arg, arg2
+
+
+_spec_get.allowed = frozenset(_SPEC_WHICH)  # type: ignore[attr-defined]
+_spec_get.message = "Invalid speculation control setting"  # type: ignore[attr-defined]
 
 
 def _spec_set(arg: int, arg2: int) -> "tuple[int, int]":
@@ -299,7 +313,7 @@ def _run(option: int, arg: int, arg2: int, name: "bytes | None") -> "Any":
         got = _c.get_name()
         if isinstance(got, int):
             raise _oserror(option, -got)
-        return got.decode("utf-8")
+        return got
     if kind == "out":
         r = _get_int(option)
     elif kind == "tid":
@@ -383,21 +397,7 @@ def set_caps(effective_set: "Sequence[int]", permitted_set: "Sequence[int] | Non
         raise _capset_error("capset", -rc)
 
 
-def set_proctitle(title: str) -> None:
-    """Set the process title (/proc/PID/cmdline, ps), cut to the size of the original
-    arguments: ``ppy_py.set_proctitle``, also under ppy.  RuntimeError when the
-    argument area cannot be found."""
-    if not isinstance(title, str):
-        raise TypeError("argument 1 must be str, not %s" % type(title).__name__)
-    if "\0" in title:
-        raise ValueError("embedded null character")
-    from .._options import _ARG_AREA, _arg_area
-
-    try:
-        area = _ARG_AREA[0] if _ARG_AREA else _arg_area()
-    except OSError as e:
-        raise RuntimeError("Failed to locate argc/argv: %s" % e) from None
-    _c.fill(area[0], area[1], title.encode("utf-8"))
-
-
-del TYPE_CHECKING
+# The C call itself (python-prctl's is C too): str (or bytes); ValueError for a NUL; the
+# argument area is found on the first call, a ProcTitleError (a RuntimeError, as
+# python-prctl raises) when it cannot be.
+from .._options import set_proctitle as set_proctitle  # noqa: E402

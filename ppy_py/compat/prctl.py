@@ -46,9 +46,12 @@ def _slow(option: int, arg: object, arg2: object) -> "Any":
 
 def _function(option: int) -> "Callable[..., Any]":
     """The function python-prctl generates for OPTION, with a fast path for the
-    common call (no argument for a getter, one int for a setter) that does just what
-    _prctl.prctl would."""
+    common call (no argument for a getter, one int for a setter or a getter that takes
+    one) that does just what _prctl.prctl would; anything else goes through it."""
     kind, check = _prctl._TABLE[option]
+    # Checks that only admit a set of values (python-prctl's switch), inlined.
+    allowed = getattr(check, "allowed", None)
+    message = getattr(check, "message", None)
     if kind in ("bool", "int") and check is None:
         as_bool = kind == "bool"
 
@@ -72,45 +75,101 @@ def _function(option: int) -> "Callable[..., Any]":
             return _slow(option, arg, arg2)
 
         return out_getter
-    if kind == "bool" and check is not None:  # PR_CAPBSET_READ
+    if kind in ("bool", "int") and allowed is not None:  # PR_CAPBSET_READ, speculation
+        as_bool = kind == "bool"
 
         def checked_getter(arg: object = None, arg2: object = None) -> "Any":
-            if arg2 is None and arg.__class__ is int and 0 <= arg <= _prctl.CAP_LAST_CAP:
+            if arg2 is None and arg.__class__ is int:
+                if arg not in allowed:
+                    raise ValueError(message)
                 r: int = _call(option, arg)
                 if r >= 0:
-                    return r != 0
+                    return r != 0 if as_bool else r
                 raise _oserror(option, -r)
             return _slow(option, arg, arg2)
 
         return checked_getter
-    if kind == "none":
-        as_flag = check is _prctl._as_flag
+    if kind in ("none", "mce") and check is _prctl._as_flag:  # dumpable, keepcaps, io_flusher
 
-        def setter(arg: object = None, arg2: object = None) -> None:
-            if arg2 is None and (arg.__class__ is int or arg.__class__ is bool):
-                if as_flag:
-                    value = 1 if arg else 0
-                elif check is not None:
-                    value = check(arg, 0)[0]
-                else:
-                    value = arg & _ULONG
-                r: int = _call(option, value)
+        def flag_setter(arg: object = None, arg2: object = None) -> None:
+            if arg2 is None and (arg.__class__ is bool or arg.__class__ is int):
+                r: int = _call(option, 1 if arg else 0)
                 if r < 0:
                     raise _oserror(option, -r)
                 return None
             return _slow(option, arg, arg2)  # type: ignore[no-any-return]
 
-        return setter
+        return flag_setter
+    if kind == "none" and allowed is not None:  # a value from a list (python-prctl's switch)
+
+        def listed_setter(arg: object = None, arg2: object = None) -> None:
+            if arg2 is None and (arg.__class__ is int or arg.__class__ is bool):
+                if arg not in allowed:
+                    raise ValueError(message)
+                r: int = _call(option, arg)
+                if r < 0:
+                    raise _oserror(option, -r)
+                return None
+            return _slow(option, arg, arg2)  # type: ignore[no-any-return]
+
+        return listed_setter
+    if kind == "none" and check is None:  # any value: timerslack, subreaper, thp...
+
+        def plain_setter(arg: object = None, arg2: object = None) -> None:
+            if arg2 is None and arg.__class__ is int and arg >= 0:
+                r: int = _call(option, arg)
+                if r < 0:
+                    raise _oserror(option, -r)
+                return None
+            return _slow(option, arg, arg2)  # type: ignore[no-any-return]
+
+        return plain_setter
+    if kind == "mce":
+        mce_set = _c.PR_MCE_KILL_SET
+
+        def mce_setter(arg: object = None, arg2: object = None) -> None:
+            if arg2 is None and arg.__class__ is int:
+                if arg not in allowed:  # type: ignore[operator]
+                    raise ValueError(message)
+                r: int = _call(option, mce_set, arg)
+                if r < 0:
+                    raise _oserror(option, -r)
+                return None
+            return _slow(option, arg, arg2)  # type: ignore[no-any-return]
+
+        return mce_setter
+    if kind == "none":  # the other checks: a mask, "must be 1"
+
+        def checked_setter(arg: object = None, arg2: object = None) -> None:
+            if arg2 is None and (arg.__class__ is int or arg.__class__ is bool):
+                r: int = _call(option, check(arg, 0)[0] & _ULONG)
+                if r < 0:
+                    raise _oserror(option, -r)
+                return None
+            return _slow(option, arg, arg2)  # type: ignore[no-any-return]
+
+        return checked_setter
     if kind == "get_name":
 
         def get_name(arg: object = None, arg2: object = None) -> "Any":
             if arg is None:
                 name = _c.get_name()
-                if name.__class__ is bytes:
-                    return name.decode("utf-8")
+                if name.__class__ is str:
+                    return name
             return _slow(option, arg, arg2)
 
         return get_name
+    if kind == "set_name":
+
+        def set_name(arg: object = None, arg2: object = None) -> None:
+            if arg2 is None and arg.__class__ is str:
+                r = _c.set_name_only(arg)
+                if r is None:
+                    return None
+                raise _oserror(option, -r)
+            return _slow(option, arg, arg2)  # type: ignore[no-any-return]
+
+        return set_name
 
     def call_prctl(arg: object = None, arg2: object = None) -> "Any":
         return _slow(option, arg, arg2)
