@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         CapabilityError,
         CapabilityNotFoundError,
         CapabilityPermissionError,
+        ProcTitleError,
         ThreadedCredentialError,
     )
     from ._filecaps import FileCaps, clear_file_caps, file_caps, set_file_caps
@@ -121,6 +122,7 @@ _LAZY = {
     "CapabilityError": "_errors",
     "CapabilityNotFoundError": "_errors",
     "CapabilityPermissionError": "_errors",
+    "ProcTitleError": "_errors",
     "ThreadedCredentialError": "_errors",
     "Ambient": "_state",
     "CapState": "_state",
@@ -210,6 +212,7 @@ __all__ = [
     "FileCaps",
     "MDWE_NO_INHERIT",
     "MDWE_REFUSE_EXEC_GAIN",
+    "ProcTitleError",
     "Securebits",
     "SecurebitsControl",
     "Speculation",

@@ -38,6 +38,17 @@ _get_int = _c.get_int
 _set_get = _c.set_get
 _set_get_int = _c.set_get_int
 _call = _c.call
+# Checked setters: one C call that sets, then reads the value back (see prctlmodule.c).
+_SET_MDWE = _c.bind_checked(_c.PR_SET_MDWE, _c.PR_GET_MDWE, False)
+_SET_THP_DISABLE = _c.bind_checked(_c.PR_SET_THP_DISABLE, _c.PR_GET_THP_DISABLE, False)
+_SET_MEMORY_MERGE = _c.bind_checked(_c.PR_SET_MEMORY_MERGE, _c.PR_GET_MEMORY_MERGE, False)
+_SET_IO_FLUSHER = _c.bind_checked(_c.PR_SET_IO_FLUSHER, _c.PR_GET_IO_FLUSHER, False)
+_SET_TIMERSLACK = _c.bind_checked(_c.PR_SET_TIMERSLACK, _c.PR_GET_TIMERSLACK, False)
+_SET_TIMING = _c.bind_checked(_c.PR_SET_TIMING, _c.PR_GET_TIMING, False)
+_SET_TSC = _c.bind_checked(_c.PR_SET_TSC, _c.PR_GET_TSC, True)
+_CAPBSET_READ = _c.bind(_c.PR_CAPBSET_READ)
+_SPEC_GET = _c.bind(_c.PR_GET_SPECULATION_CTRL)
+_MCE_KILL_SET = _c.bind(_c.PR_MCE_KILL, _c.PR_MCE_KILL_SET)
 
 _MACHINE = os.uname().machine
 
@@ -136,16 +147,10 @@ def _mode(name: str, value: "Mode", modes: "dict[str, int]") -> int:
     )
 
 
-def _fast(table: "dict[object, int]", value: object) -> "int | None":
-    """The number for a mode given exactly as a listed name or number (the common call);
-    None sends the caller to _mode(), which also takes other spellings and explains."""
-    if value.__class__ is str or value.__class__ is int:
-        return table.get(value)
-    return None
-
-
 def _any(modes: "dict[str, int]") -> "dict[object, int]":
-    """Name or number -> number, for _fast()."""
+    """Name or number -> number: the common call (a mode given exactly as listed, str or
+    int, never a bool) is one dict lookup; anything else goes to _mode(), which also
+    takes other spellings and explains what is wrong."""
     table: "dict[object, int]" = {k: v for k, v in modes.items()}
     table.update({v: v for v in modes.values()})
     return table
@@ -199,7 +204,7 @@ def set_mdwe(*, no_inherit: bool = False) -> int:
     flags = _c.PR_MDWE_REFUSE_EXEC_GAIN
     if _flag("set_mdwe(no_inherit=...)", no_inherit):
         flags |= _c.PR_MDWE_NO_INHERIT
-    r = _set_get(_c.PR_SET_MDWE, flags, _c.PR_GET_MDWE)
+    r = _SET_MDWE(flags)
     if r != flags:
         raise _set_failed("set memory-deny-write-execute", "PR_SET_MDWE", r, flags)
     return flags
@@ -221,7 +226,7 @@ def set_thp_disable(value: bool) -> None:
     transparent huge pages (a service's memory then grows, and is shared with KSM, in
     4 KiB pages only).  Inherited by children across fork() and execve()."""
     want = int(_flag("set_thp_disable", value))
-    r = _set_get(_c.PR_SET_THP_DISABLE, want, _c.PR_GET_THP_DISABLE)
+    r = _SET_THP_DISABLE(want)
     if r != want:
         raise _set_failed("set the THP-disable flag", "PR_SET_THP_DISABLE", r, want)
 
@@ -244,7 +249,7 @@ def set_memory_merge(value: bool) -> None:
     processes: a copy-on-write fault reveals that another process holds the same
     page).  Inherited across fork(), not execve()."""
     want = int(_flag("set_memory_merge", value))
-    r = _set_get(_c.PR_SET_MEMORY_MERGE, want, _c.PR_GET_MEMORY_MERGE)
+    r = _SET_MEMORY_MERGE(want)
     if r != want:
         raise _set_failed("set the KSM merge flag", "PR_SET_MEMORY_MERGE", r, want)
 
@@ -267,7 +272,7 @@ def set_io_flusher(value: bool) -> None:
     on IO, so it cannot deadlock the memory reclaim that waits on it.  Needs
     CAP_SYS_RESOURCE; inherited across fork()."""
     want = int(_flag("set_io_flusher", value))
-    r = _set_get(_c.PR_SET_IO_FLUSHER, want, _c.PR_GET_IO_FLUSHER)
+    r = _SET_IO_FLUSHER(want)
     if r != want:
         raise _set_failed("set the IO-flusher flag", "PR_SET_IO_FLUSHER", r, want)
 
@@ -314,10 +319,11 @@ _SPEC_MODES = {
 def speculation_ctrl(feature: "Mode") -> int:
     """PR_GET_SPECULATION_CTRL for ``feature`` ("store_bypass", "indirect_branch",
     "l1d_flush" or a ``Speculation`` number): the bits described in ``Speculation``."""
-    which = _fast(_SPEC_ANY, feature)
+    which = _SPEC_ANY.get(feature) if feature.__class__ is str or feature.__class__ is int \
+        else None
     if which is None:
         which = _mode("speculation_ctrl", feature, _SPEC_FEATURES)
-    r: int = _call(_c.PR_GET_SPECULATION_CTRL, which)
+    r: int = _SPEC_GET(which)
     if r < 0:
         raise _error("read speculation control of " + _name_of(which, _SPEC_FEATURES),
                      "PR_GET_SPECULATION_CTRL", -r)
@@ -476,7 +482,7 @@ def set_timerslack(nanoseconds: int) -> None:
     ns = nanoseconds
     if ns.__class__ is not int or not 0 <= ns < 1 << 63:
         ns = _uint("set_timerslack", nanoseconds, (1 << 63) - 1)
-    r = _set_get(_c.PR_SET_TIMERSLACK, ns, _c.PR_GET_TIMERSLACK)
+    r = _SET_TIMERSLACK(ns)
     if r != ns and (ns != 0 or not isinstance(r, int) or r < 0):
         raise _set_failed("set the timer slack", "PR_SET_TIMERSLACK", r, ns)
 
@@ -496,10 +502,11 @@ def timing() -> str:
 
 def set_timing(mode: "Mode") -> None:
     """PR_SET_TIMING: "statistical"; the kernel refuses "timestamp" (EINVAL)."""
-    value = _fast(_TIMING_ANY, mode)
+    value = _TIMING_ANY.get(mode) if mode.__class__ is str or mode.__class__ is int \
+        else None
     if value is None:
         value = _mode("set_timing", mode, _TIMING)
-    r = _set_get(_c.PR_SET_TIMING, value, _c.PR_GET_TIMING)
+    r = _SET_TIMING(value)
     if r != value:
         raise _set_failed("set the timing mode", "PR_SET_TIMING", r, value)
 
@@ -523,10 +530,11 @@ def mce_kill() -> str:
 def set_mce_kill(policy: "Mode") -> None:
     """PR_MCE_KILL (PR_MCE_KILL_SET): set the machine-check kill policy, "early",
     "late" or "default".  Read back and checked."""
-    value = _fast(_MCE_ANY, policy)
+    value = _MCE_ANY.get(policy) if policy.__class__ is str or policy.__class__ is int \
+        else None
     if value is None:
         value = _mode("set_mce_kill", policy, _MCE)
-    rc: int = _call(_c.PR_MCE_KILL, _c.PR_MCE_KILL_SET, value)
+    rc: int = _MCE_KILL_SET(value)
     if rc < 0:
         raise _error("set the machine-check kill policy", "PR_MCE_KILL", -rc)
     got = _get(_c.PR_MCE_KILL_GET)
@@ -557,10 +565,11 @@ def tsc() -> str:
 def set_tsc(mode: "Mode") -> None:
     """PR_SET_TSC (x86): "sigsegv" makes rdtsc raise SIGSEGV in this thread (a timing
     side channel closed), "enable" allows it again.  Read back and checked."""
-    value = _fast(_TSC_ANY, mode)
+    value = _TSC_ANY.get(mode) if mode.__class__ is str or mode.__class__ is int \
+        else None
     if value is None:
         value = _mode("set_tsc", mode, _TSC)
-    r = _set_get_int(_c.PR_SET_TSC, value, _c.PR_GET_TSC)
+    r = _SET_TSC(value)
     if r != value:
         raise _set_failed("set the TSC mode", "PR_SET_TSC", r, value)
 
@@ -701,7 +710,7 @@ def in_bounding(cap: object) -> bool:
     """PR_CAPBSET_READ: whether ``cap`` is in this thread's bounding set (one prctl;
     ``current().bounding`` reads them all)."""
     number = _parse_cap(cap)
-    r: int = _call(_c.PR_CAPBSET_READ, number)
+    r: int = _CAPBSET_READ(number)
     if r < 0:
         raise _error("read %s in the bounding set" % number.macro, "PR_CAPBSET_READ", -r)
     return r == 1

@@ -62,8 +62,12 @@ def _prctl(what: str, option: int, a2: int = 0, a3: int = 0) -> int:
 
 _get = _c.get
 _get_int = _c.get_int
-_set_get = _c.set_get
-_set_get_int = _c.set_get_int
+# Each checked setter: one C call that sets, then reads the value back (see prctlmodule.c).
+_SET_NO_NEW_PRIVS = _c.bind_checked(_c.PR_SET_NO_NEW_PRIVS, _c.PR_GET_NO_NEW_PRIVS, False)
+_SET_DUMPABLE = _c.bind_checked(_c.PR_SET_DUMPABLE, _c.PR_GET_DUMPABLE, False)
+_SET_KEEPCAPS = _c.bind_checked(_c.PR_SET_KEEPCAPS, _c.PR_GET_KEEPCAPS, False)
+_SET_PDEATHSIG = _c.bind_checked(_c.PR_SET_PDEATHSIG, _c.PR_GET_PDEATHSIG, True)
+_SET_CHILD_SUBREAPER = _c.bind_checked(_c.PR_SET_CHILD_SUBREAPER, _c.PR_GET_CHILD_SUBREAPER, True)
 _NSIG: "list[int]" = []  # signal.NSIG, read once (importing signal loads enum)
 
 
@@ -94,7 +98,7 @@ def set_no_new_privs() -> None:
     """PR_SET_NO_NEW_PRIVS: for this thread, its future threads and children,
     execve() never grants privileges again.  Irreversible.  Read back and checked."""
     _check("set no_new_privs (PR_SET_NO_NEW_PRIVS)",
-           _set_get(_c.PR_SET_NO_NEW_PRIVS, 1, _c.PR_GET_NO_NEW_PRIVS), 1)
+           _SET_NO_NEW_PRIVS(1), 1)
 
 
 # ---- dumpable ------------------------------------------------------------
@@ -115,7 +119,7 @@ def set_dumpable(value: bool) -> None:
     ordinary program resets it to True.  Read back and checked."""
     if value.__class__ is not bool:
         raise TypeError("set_dumpable() takes a bool, not %s" % type(value).__name__)
-    r = _set_get(_c.PR_SET_DUMPABLE, value, _c.PR_GET_DUMPABLE)
+    r = _SET_DUMPABLE(value)
     if r != value:
         _check("set dumpable (PR_SET_DUMPABLE)", r, int(value))
 
@@ -137,7 +141,7 @@ def set_keep_caps(value: bool) -> None:
     and checked."""
     if value.__class__ is not bool:
         raise TypeError("set_keep_caps() takes a bool, not %s" % type(value).__name__)
-    r = _set_get(_c.PR_SET_KEEPCAPS, value, _c.PR_GET_KEEPCAPS)
+    r = _SET_KEEPCAPS(value)
     if r != value:
         _check("set keep-caps (PR_SET_KEEPCAPS)", r, int(value))
 
@@ -200,7 +204,7 @@ def set_pdeathsig(sig: int) -> None:
         sig = int(sig)  # signal.Signals
     if not 0 <= sig < _NSIG[0]:
         raise ValueError("not a signal number: %r" % (sig,))
-    r = _set_get_int(_c.PR_SET_PDEATHSIG, sig, _c.PR_GET_PDEATHSIG)
+    r = _SET_PDEATHSIG(sig)
     if r != sig:
         _check("set pdeathsig (PR_SET_PDEATHSIG)", r, sig)
 
@@ -221,7 +225,7 @@ def set_child_subreaper(value: bool) -> None:
     process instead of init, so it can wait() for them.  Read back and checked."""
     if value.__class__ is not bool:
         raise TypeError("set_child_subreaper() takes a bool, not %s" % type(value).__name__)
-    r = _set_get_int(_c.PR_SET_CHILD_SUBREAPER, value, _c.PR_GET_CHILD_SUBREAPER)
+    r = _SET_CHILD_SUBREAPER(value)
     if r != value:
         _check("set child_subreaper (PR_SET_CHILD_SUBREAPER)", r, int(value))
 

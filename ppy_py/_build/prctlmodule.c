@@ -375,6 +375,99 @@ static PyObject *m_set_title(PyObject *self, PyObject *title)
     Py_RETURN_NONE;
 }
 
+/*
+ * Bound calls: the cheapest way CPython calls C (METH_O, no argument tuple), for the
+ * setters of ppy_py and compat. bind(option[, arg2]) returns a builtin f(value) that calls
+ * prctl(option, value, 0, 0, 0), or prctl(option, arg2, value, 0, 0), and returns the
+ * result or -errno. bind_checked(set_option, get_option, through_pointer) returns f(value)
+ * that sets and reads the value back (directly, or through an int pointer): the value
+ * read, -errno, or (errno,) when the read-back failed. self is a tuple of those ints.
+ */
+static int bound_ints(PyObject *self, long *out, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++) {
+        out[k] = PyLong_AsLong(PyTuple_GetItem(self, k));
+        if (out[k] == -1 && PyErr_Occurred())
+            return -1;
+    }
+    return 0;
+}
+
+static PyObject *bound_call(PyObject *self, PyObject *arg)
+{
+    long opt[2] = { 0, 0 };
+    unsigned long value;
+    Py_ssize_t n = PyTuple_Size(self);
+    int rc;
+
+    if (bound_ints(self, opt, n) != 0 || ulong_arg(arg, &value) != 0)
+        return NULL;
+    if (n == 1)
+        rc = prctl((int)opt[0], value, 0UL, 0UL, 0UL);
+    else
+        rc = prctl((int)opt[0], (unsigned long)opt[1], value, 0UL, 0UL);
+    return rc < 0 ? neg_errno() : PyLong_FromLong(rc);
+}
+
+static PyObject *bound_checked(PyObject *self, PyObject *arg)
+{
+    long opt[3];
+    unsigned long value;
+    int rc, got = 0;
+
+    if (bound_ints(self, opt, 3) != 0 || ulong_arg(arg, &value) != 0)
+        return NULL;
+    if (prctl((int)opt[0], value, 0UL, 0UL, 0UL) < 0)
+        return neg_errno();
+    if (opt[2]) {
+        if (prctl((int)opt[1], (unsigned long)&got, 0UL, 0UL, 0UL) < 0)
+            return readback_failed();
+        return PyLong_FromLong(got);
+    }
+    rc = prctl((int)opt[1], 0UL, 0UL, 0UL, 0UL);
+    return rc < 0 ? readback_failed() : PyLong_FromLong(rc);
+}
+
+static PyMethodDef bound_call_def = {
+    "prctl", bound_call, METH_O, "f(value) -> prctl's result, or -errno (see bind)" };
+static PyMethodDef bound_checked_def = {
+    "prctl_checked", bound_checked, METH_O,
+    "f(value) -> the value read back, -errno, or (errno,) (see bind_checked)" };
+
+static PyObject *m_bind(PyObject *self, PyObject *args)
+{
+    PyObject *bound, *out;
+    long option, arg2 = 0;
+    int has_arg2 = PyTuple_Size(args) > 1;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "l|l:bind", &option, &arg2))
+        return NULL;
+    bound = has_arg2 ? Py_BuildValue("(ll)", option, arg2) : Py_BuildValue("(l)", option);
+    if (bound == NULL)
+        return NULL;
+    out = PyCFunction_NewEx(&bound_call_def, bound, NULL);
+    Py_DECREF(bound);
+    return out;
+}
+
+static PyObject *m_bind_checked(PyObject *self, PyObject *args)
+{
+    PyObject *bound, *out;
+    long set_option, get_option;
+    int through_pointer;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "llp:bind_checked", &set_option, &get_option, &through_pointer))
+        return NULL;
+    bound = Py_BuildValue("(lli)", set_option, get_option, through_pointer);
+    if (bound == NULL)
+        return NULL;
+    out = PyCFunction_NewEx(&bound_checked_def, bound, NULL);
+    Py_DECREF(bound);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     { "call", m_call, METH_VARARGS,
       "call(option, arg2=0, arg3=0, arg4=0, arg5=0) -> result, or -errno" },
@@ -386,7 +479,11 @@ static PyMethodDef methods[] = {
       "set_get(set_option, value, get_option[, arg3]) -> value read back, -errno, or (errno,)" },
     { "set_get_int", m_set_get_int, METH_VARARGS,
       "set_get_int(set_option, value, get_option) -> int read back, -errno, or (errno,)" },
-    { "get_name", m_get_name, METH_NOARGS, "get_name() -> bytes, or -errno" },
+    { "get_name", m_get_name, METH_NOARGS, "get_name() -> str, or -errno" },
+    { "bind", m_bind, METH_VARARGS,
+      "bind(option[, arg2]) -> f(value): prctl(option, [arg2,] value), result or -errno" },
+    { "bind_checked", m_bind_checked, METH_VARARGS,
+      "bind_checked(set_option, get_option, through_pointer) -> f(value): set, read back" },
     { "set_name", m_set_name, METH_O, "set_name(bytes) -> name read back, -errno, or (errno,)" },
     { "set_name_only", m_set_name_only, METH_O,
       "set_name_only(str) -> None, or -errno (python-prctl's PR_SET_NAME: no read-back)" },

@@ -75,6 +75,8 @@ def _function(option: int) -> "Callable[..., Any]":
             return _slow(option, arg, arg2)
 
         return out_getter
+    # prctl(option, value) (or prctl(option, PR_MCE_KILL_SET, value)) as one METH_O call.
+    call = _c.bind(option, _c.PR_MCE_KILL_SET) if kind == "mce" else _c.bind(option)
     if kind in ("bool", "int") and allowed is not None:  # PR_CAPBSET_READ, speculation
         as_bool = kind == "bool"
 
@@ -82,7 +84,7 @@ def _function(option: int) -> "Callable[..., Any]":
             if arg2 is None and arg.__class__ is int:
                 if arg not in allowed:
                     raise ValueError(message)
-                r: int = _call(option, arg)
+                r: int = call(arg)
                 if r >= 0:
                     return r != 0 if as_bool else r
                 raise _oserror(option, -r)
@@ -93,7 +95,7 @@ def _function(option: int) -> "Callable[..., Any]":
 
         def flag_setter(arg: object = None, arg2: object = None) -> None:
             if arg2 is None and (arg.__class__ is bool or arg.__class__ is int):
-                r: int = _call(option, 1 if arg else 0)
+                r: int = call(1 if arg else 0)
                 if r < 0:
                     raise _oserror(option, -r)
                 return None
@@ -106,7 +108,7 @@ def _function(option: int) -> "Callable[..., Any]":
             if arg2 is None and (arg.__class__ is int or arg.__class__ is bool):
                 if arg not in allowed:
                     raise ValueError(message)
-                r: int = _call(option, arg)
+                r: int = call(arg)
                 if r < 0:
                     raise _oserror(option, -r)
                 return None
@@ -116,8 +118,8 @@ def _function(option: int) -> "Callable[..., Any]":
     if kind == "none" and check is None:  # any value: timerslack, subreaper, thp...
 
         def plain_setter(arg: object = None, arg2: object = None) -> None:
-            if arg2 is None and arg.__class__ is int and arg >= 0:
-                r: int = _call(option, arg)
+            if arg2 is None and (arg.__class__ is int and arg >= 0 or arg.__class__ is bool):
+                r: int = call(arg)
                 if r < 0:
                     raise _oserror(option, -r)
                 return None
@@ -125,13 +127,12 @@ def _function(option: int) -> "Callable[..., Any]":
 
         return plain_setter
     if kind == "mce":
-        mce_set = _c.PR_MCE_KILL_SET
 
         def mce_setter(arg: object = None, arg2: object = None) -> None:
             if arg2 is None and arg.__class__ is int:
                 if arg not in allowed:  # type: ignore[operator]
                     raise ValueError(message)
-                r: int = _call(option, mce_set, arg)
+                r: int = call(arg)
                 if r < 0:
                     raise _oserror(option, -r)
                 return None
@@ -142,7 +143,7 @@ def _function(option: int) -> "Callable[..., Any]":
 
         def checked_setter(arg: object = None, arg2: object = None) -> None:
             if arg2 is None and (arg.__class__ is int or arg.__class__ is bool):
-                r: int = _call(option, check(arg, 0)[0] & _ULONG)
+                r: int = call(check(arg, 0)[0] & _ULONG)
                 if r < 0:
                     raise _oserror(option, -r)
                 return None
@@ -266,9 +267,12 @@ set_proctitle = _prctl.set_proctitle
 # ---- the objects ------------------------------------------------------------------------
 
 
+_capbset_read = _c.bind(_c.PR_CAPBSET_READ)
+
+
 def _capb_property(cap: int) -> property:
     def getter(self: object) -> bool:
-        r: int = _call(_c.PR_CAPBSET_READ, cap)
+        r: int = _capbset_read(cap)
         if r < 0:
             raise _oserror(_c.PR_CAPBSET_READ, -r)
         return r != 0
