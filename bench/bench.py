@@ -601,6 +601,21 @@ def importtime(s, runners, rounds):
     return out, detail
 
 
+def collect(runner, argv, what, prefix, samples, notes):
+    """Run a bench script that prints one JSON object, {operation: [ns per op of each
+    batch] or why it was not measured}; add its samples and notes under PREFIX +
+    operation, or note under WHAT that it failed."""
+    r = runner.call(argv, capture=True)
+    if r["status"] != [0]:
+        notes[what] = "failed (status %s): %s" % (r["status"], r["err"][-300:])
+        return
+    for op, val in json.loads(r["out"]).items():
+        if isinstance(val, str):
+            notes[prefix + op] = val
+        else:
+            samples.setdefault(prefix + op, []).extend(val)
+
+
 def library_throughput(s, runners, rounds, batches, target_ms):
     """Per round, one process per Python library and per C operation, in random order."""
     jobs = [("py", lib) for lib in PYLIBS + ["os"]] + \
@@ -614,15 +629,7 @@ def library_throughput(s, runners, rounds, batches, target_ms):
             if kind == "py":
                 argv = [s.venv_py, "-I", os.path.join(HERE, "libbench.py"), what, str(batches),
                         str(target_ms), s.hello, s.lib]
-                r = runners["caller+amb"].call(argv, capture=True)
-                if r["status"] != [0]:
-                    notes[what] = "failed (status %s): %s" % (r["status"], r["err"][-300:])
-                    continue
-                for op, val in json.loads(r["out"]).items():
-                    if isinstance(val, str):
-                        notes["%s:%s" % (what, op)] = val
-                    else:
-                        samples.setdefault("%s:%s" % (what, op), []).extend(val)
+                collect(runners["caller+amb"], argv, what, what + ":", samples, notes)
             else:
                 ops = max(2, int(target_ms * 1e6 / C_NS_GUESS[what]))
                 r = runners["caller+amb"].call([s.capfloor, what, str(batches), str(ops),
@@ -669,15 +676,7 @@ def prctl_throughput(s, runners, rounds, batches, target_ms):
         for lib in jobs:
             argv = [s.venv_py, "-I", os.path.join(HERE, "prctlbench.py"), lib, str(batches),
                     str(target_ms), s.lib]
-            r = runners["caller"].call(argv, capture=True)
-            if r["status"] != [0]:
-                notes[lib] = "failed (status %s): %s" % (r["status"], r["err"][-300:])
-                continue
-            for op, val in json.loads(r["out"]).items():
-                if isinstance(val, str):
-                    notes[op] = val
-                else:
-                    samples.setdefault(op, []).extend(val)
+            collect(runners["caller"], argv, lib, "", samples, notes)
         log("bench: prctl round %d/%d (%.0f s)" % (i + 1, rounds, time.monotonic() - t0))
     return {k: med(v) for k, v in samples.items()}, {k: len(v) for k, v in samples.items()}, \
         notes

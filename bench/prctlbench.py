@@ -18,7 +18,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from libbench import make_loop  # noqa: E402  (the same timing loop)
+from libbench import make_loop, sized  # noqa: E402  (the same loop, warm-up, sizing)
 
 
 def _status(key):
@@ -124,21 +124,6 @@ PPY_PY_ANSWERS = {"get_no_new_privs": False, "get_child_subreaper": False,
                   "get_timing": "statistical", "get_tsc": "enable", "get_mce_kill": "default"}
 
 
-def sized(fn, target_ns):
-    """A loop calling FN, and how many calls take about TARGET_NS (after warm-up)."""
-    loop = make_loop(fn, False)
-    perf = time.perf_counter_ns
-    n = 2
-    while True:
-        t0 = perf()
-        loop(n)
-        dt = perf() - t0
-        if dt > target_ns // 4 or n >= 1 << 22:
-            break
-        n *= 2
-    return loop, max(2, int(n * target_ns / max(dt, 1)))
-
-
 def main():
     """LIB "all": python-prctl, compat and ppy_py in this one process, each operation's
     batches interleaved library by library in random order, so that the machine's drift
@@ -179,7 +164,8 @@ def main():
                     raise RuntimeError("returned %r, expected %r" % (got, want))
                 if check is not None and not check():
                     raise RuntimeError("the kernel does not show the expected state")
-                loops[name] = sized(fn, target_ns)
+                loop = make_loop(fn, False)
+                loops[name] = loop, sized(loop, target_ns)
             except Exception as e:  # report, never fake
                 result["%s:%s" % (name, op)] = "failed: %s: %s" % (type(e).__name__, e)
         order = list(loops)

@@ -5,9 +5,9 @@ Hardening a service: ``set_mdwe()`` (memory-deny-write-execute),
 ``set_thp_disable()``, ``set_memory_merge(False)`` (KSM opt-out),
 ``set_speculation_ctrl()``, ``set_io_flusher()``, ``set_ptracer()``,
 ``set_perf_events()``, ``set_seccomp_strict()``, ``set_vma_name()``, and
-``set_proctitle()``.  Every call is one C call into ``ppy_py._ppy_prctl`` (no
-cffi); every setter whose option has a getter reads the value back from the
-kernel in that same call and raises if it differs.  A refusal raises
+``set_proctitle()``.  Every call goes straight to ``ppy_py._ppy_prctl`` (no cffi):
+a getter is one C call, and a setter whose option has a getter reads the value
+back from the kernel in the same C call and raises if it differs.  A refusal raises
 ``CapabilityError`` (an ``OSError``, ``PermissionError`` for EPERM) naming the
 operation and the prctl option; bad input raises ``ValueError``/``TypeError``
 before anything changes.
@@ -23,6 +23,7 @@ describes.
 import os
 
 from . import _ppy_prctl as _c
+from ._caps import Cap as _Cap
 from ._caps import parse_cap as _parse_cap
 
 TYPE_CHECKING = False
@@ -81,6 +82,7 @@ _MAYBE_MISSING = {
     "PR_SET_IO_FLUSHER": "Linux 5.6 or later",
     "PR_GET_IO_FLUSHER": "Linux 5.6 or later",
     "PR_SET_PTRACER": "the Yama security module (/proc/sys/kernel/yama)",
+    "PR_SCHED_CORE": "Linux 5.14 or later built with CONFIG_SCHED_CORE",
     "PR_MPX_ENABLE_MANAGEMENT": "an x86 kernel older than 5.4, which removed MPX",
     "PR_MPX_DISABLE_MANAGEMENT": "an x86 kernel older than 5.4, which removed MPX",
 }
@@ -415,6 +417,45 @@ def _buffer_area(buffer: object) -> "tuple[int, int]":
         del view
 
 
+# ---- core scheduling (Linux 5.14) ---------------------------------------------------------
+
+_SCHED_SCOPES = {
+    "thread": _c.PR_SCHED_CORE_SCOPE_THREAD,
+    "process": _c.PR_SCHED_CORE_SCOPE_THREAD_GROUP,
+    "process_group": _c.PR_SCHED_CORE_SCOPE_PROCESS_GROUP,
+}
+
+
+def sched_core_cookie() -> int:
+    """PR_SCHED_CORE_GET: this process's core-scheduling cookie; 0 when it has none.
+    Tasks with different cookies never run at the same time on the two hyperthreads of
+    one core."""
+    r: int = _c.sched_core_cookie()
+    if r < 0:
+        raise _error("read the core-scheduling cookie", "PR_SCHED_CORE", -r)
+    return r
+
+
+def set_sched_core(scope: str = "process") -> int:
+    """PR_SCHED_CORE_CREATE: give this "thread", "process" (all its threads) or
+    "process_group" a new core-scheduling cookie of its own, so that no task of another
+    cookie (another service, another user) runs on the sibling hyperthread of the core it
+    runs on: the side channels between hyperthreads (L1TF, MDS and the like) then reach
+    nothing of anyone else's.  Inherited by children and new threads.  Needs a kernel
+    built with CONFIG_SCHED_CORE (EINVAL otherwise) and an SMT machine to matter.  Returns
+    the new cookie, read back."""
+    value = _SCHED_SCOPES.get(scope) if scope.__class__ is str else None
+    if value is None:
+        value = _mode("set_sched_core", scope, _SCHED_SCOPES)
+    rc: int = _call(_c.PR_SCHED_CORE, _c.PR_SCHED_CORE_CREATE, 0, value)
+    if rc < 0:
+        raise _error("create a core-scheduling cookie", "PR_SCHED_CORE", -rc)
+    cookie = sched_core_cookie()
+    if cookie == 0:
+        raise _set_failed("create a core-scheduling cookie", "PR_SCHED_CORE", cookie, "non-zero")
+    return cookie
+
+
 # ---- seccomp, ptracer, perf events -------------------------------------------------------
 
 
@@ -429,12 +470,11 @@ def seccomp_mode() -> int:
 
 def set_seccomp_strict() -> None:
     """PR_SET_SECCOMP with SECCOMP_MODE_STRICT: from the next system call on, this
-    thread may only read(), write() to descriptors it already has, _exit() and
+    thread may only call read(), write() (on descriptors it already has), _exit() and
     sigreturn(); any other call kills it with SIGKILL.  Irreversible.  Python itself
-    makes other calls (exit_group() at exit, allocations with mmap()), so call this in
-    a child that computes on data it was given and writes the answer to a pipe, then
-    ends with ``os._exit``... which strict mode also kills: read the result, and expect
-    SIGKILL as its end."""
+    needs other calls (to allocate memory, and exit_group() to exit), so use it in a
+    forked child that computes on data it already holds and writes the answer to a pipe:
+    the parent reads the answer, then sees the child end with SIGKILL."""
     rc: int = _call(_c.PR_SET_SECCOMP, _c.SECCOMP_MODE_STRICT)
     if rc < 0:
         raise _error("enter seccomp strict mode", "PR_SET_SECCOMP", -rc)
@@ -709,7 +749,7 @@ def tid_address() -> int:
 def in_bounding(cap: object) -> bool:
     """PR_CAPBSET_READ: whether ``cap`` is in this thread's bounding set (one prctl;
     ``current().bounding`` reads them all)."""
-    number = _parse_cap(cap)
+    number = cap if cap.__class__ is _Cap else _parse_cap(cap)
     r: int = _CAPBSET_READ(number)
     if r < 0:
         raise _error("read %s in the bounding set" % number.macro, "PR_CAPBSET_READ", -r)

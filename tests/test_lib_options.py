@@ -97,6 +97,23 @@ def test_speculation_ctrl_reads_and_explains_refusals():
         ppy_py.set_speculation_ctrl("store_bypass", "off")
 
 
+def test_sched_core_gives_a_cookie_or_says_why():
+    def child():
+        try:
+            cookie = ppy_py.set_sched_core("process")
+        except CapabilityError as e:
+            return [None, e.errno, str(e)]
+        return [cookie, 0, ppy_py.sched_core_cookie()]
+
+    cookie, err, text = in_child(child)
+    if cookie is None:   # this machine's kernel: no CONFIG_SCHED_CORE
+        assert err == errno.EINVAL and "CONFIG_SCHED_CORE" in text
+    else:
+        assert cookie != 0 and text == cookie
+    with pytest.raises(ValueError):
+        ppy_py.set_sched_core("core")
+
+
 def test_seccomp_strict_allows_write_then_kills():
     r, w = os.pipe()
     pid = os.fork()

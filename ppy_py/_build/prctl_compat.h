@@ -39,6 +39,16 @@
 #define PR_SET_VMA_ANON_NAME 0
 #endif
 
+/* Core scheduling, Linux 5.14. */
+#ifndef PR_SCHED_CORE
+#define PR_SCHED_CORE 62
+#define PR_SCHED_CORE_GET 0
+#define PR_SCHED_CORE_CREATE 1
+#define PR_SCHED_CORE_SCOPE_THREAD 0
+#define PR_SCHED_CORE_SCOPE_THREAD_GROUP 1
+#define PR_SCHED_CORE_SCOPE_PROCESS_GROUP 2
+#endif
+
 /* L1D flush on context switch, Linux 5.15. */
 #ifndef PR_SPEC_L1D_FLUSH
 #define PR_SPEC_L1D_FLUSH 2

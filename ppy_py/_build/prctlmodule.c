@@ -120,6 +120,20 @@ static PyObject *m_get_ulong(PyObject *self, PyObject *arg)
     return PyLong_FromUnsignedLong(value);
 }
 
+/* sched_core_cookie(): PR_SCHED_CORE_GET of this thread group: its core-scheduling
+   cookie (0: none), which the kernel stores through arg5, or -errno. */
+static PyObject *m_sched_core_cookie(PyObject *self, PyObject *unused)
+{
+    uint64_t cookie = 0;
+
+    (void)self;
+    (void)unused;
+    if (prctl(PR_SCHED_CORE, PR_SCHED_CORE_GET, 0UL, (unsigned long)PR_SCHED_CORE_SCOPE_THREAD_GROUP,
+              (unsigned long)&cookie) < 0)
+        return neg_errno();
+    return PyLong_FromUnsignedLongLong(cookie);
+}
+
 static PyObject *readback_failed(void)
 {
     return Py_BuildValue("(i)", errno > 0 ? errno : EIO);
@@ -480,6 +494,8 @@ static PyMethodDef methods[] = {
     { "set_get_int", m_set_get_int, METH_VARARGS,
       "set_get_int(set_option, value, get_option) -> int read back, -errno, or (errno,)" },
     { "get_name", m_get_name, METH_NOARGS, "get_name() -> str, or -errno" },
+    { "sched_core_cookie", m_sched_core_cookie, METH_NOARGS,
+      "sched_core_cookie() -> this thread group's core-scheduling cookie, or -errno" },
     { "bind", m_bind, METH_VARARGS,
       "bind(option[, arg2]) -> f(value): prctl(option, [arg2,] value), result or -errno" },
     { "bind_checked", m_bind_checked, METH_VARARGS,
@@ -568,6 +584,9 @@ static const struct {
     CONST(PR_SET_MDWE), CONST(PR_GET_MDWE),
     CONST(PR_MDWE_REFUSE_EXEC_GAIN), CONST(PR_MDWE_NO_INHERIT),
     CONST(PR_SET_MEMORY_MERGE), CONST(PR_GET_MEMORY_MERGE),
+    CONST(PR_SCHED_CORE), CONST(PR_SCHED_CORE_GET), CONST(PR_SCHED_CORE_CREATE),
+    CONST(PR_SCHED_CORE_SCOPE_THREAD), CONST(PR_SCHED_CORE_SCOPE_THREAD_GROUP),
+    CONST(PR_SCHED_CORE_SCOPE_PROCESS_GROUP),
 };
 
 PyMODINIT_FUNC PyInit__ppy_prctl(void)

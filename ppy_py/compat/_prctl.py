@@ -143,39 +143,14 @@ def _must_be_one(arg: int, arg2: int) -> "tuple[int, int]":
     return 1, arg2
 
 
-def _valid_cap(arg: int, arg2: int) -> "tuple[int, int]":
-    if not 0 <= arg <= _LAST_CAP:
-        raise ValueError("Unknown capability")
-    return arg, arg2
-
-
-_valid_cap.allowed = frozenset(range(_LAST_CAP + 1))  # type: ignore[attr-defined]
-_valid_cap.message = "Unknown capability"  # type: ignore[attr-defined]
-
-
-def _valid_signal(arg: int, arg2: int) -> "tuple[int, int]":
-    if not 0 <= arg <= _signal.SIGRTMAX:
-        raise ValueError("Unknown signal")
-    return arg, arg2
-
-
-_valid_signal.allowed = frozenset(range(_signal.SIGRTMAX + 1))  # type: ignore[attr-defined]
-_valid_signal.message = "Unknown signal"  # type: ignore[attr-defined]
-
-
+_valid_cap = _one_of(tuple(range(_LAST_CAP + 1)), "Unknown capability")
+_valid_signal = _one_of(tuple(range(_signal.SIGRTMAX + 1)), "Unknown signal")
 _SPEC_WHICH = (_c.PR_SPEC_STORE_BYPASS, _c.PR_SPEC_INDIRECT_BRANCH)
 _SPEC_VALUE = (_c.PR_SPEC_ENABLE, _c.PR_SPEC_DISABLE, _c.PR_SPEC_FORCE_DISABLE,
                _c.PR_SPEC_DISABLE_NOEXEC)
 
 
-def _spec_get(arg: int, arg2: int) -> "tuple[int, int]":
-    if arg not in _SPEC_WHICH:
-        raise ValueError("Invalid speculation control setting")
-    return arg, arg2
-
-
-_spec_get.allowed = frozenset(_SPEC_WHICH)  # type: ignore[attr-defined]
-_spec_get.message = "Invalid speculation control setting"  # type: ignore[attr-defined]
+_spec_get = _one_of(_SPEC_WHICH, "Invalid speculation control setting")
 
 
 def _spec_set(arg: int, arg2: int) -> "tuple[int, int]":

@@ -52,29 +52,19 @@ def _function(option: int) -> "Callable[..., Any]":
     # Checks that only admit a set of values (python-prctl's switch), inlined.
     allowed = getattr(check, "allowed", None)
     message = getattr(check, "message", None)
-    if kind in ("bool", "int") and check is None:
+    if kind in ("bool", "int", "out") and check is None:
         as_bool = kind == "bool"
+        get = _get_int if kind == "out" else _get   # "out": stored through a pointer
 
         def getter(arg: object = None, arg2: object = None) -> "Any":
             if arg is None:
-                r: int = _get(option)
+                r: int = get(option)
                 if r >= 0:
                     return r != 0 if as_bool else r
                 raise _oserror(option, -r)
             return _slow(option, arg, arg2)
 
         return getter
-    if kind == "out":
-
-        def out_getter(arg: object = None, arg2: object = None) -> "Any":
-            if arg is None:
-                r: int = _get_int(option)
-                if r >= 0:
-                    return r
-                raise _oserror(option, -r)
-            return _slow(option, arg, arg2)
-
-        return out_getter
     # prctl(option, value) (or prctl(option, PR_MCE_KILL_SET, value)) as one METH_O call.
     call = _c.bind(option, _c.PR_MCE_KILL_SET) if kind == "mce" else _c.bind(option)
     if kind in ("bool", "int") and allowed is not None:  # PR_CAPBSET_READ, speculation
@@ -102,7 +92,7 @@ def _function(option: int) -> "Callable[..., Any]":
             return _slow(option, arg, arg2)  # type: ignore[no-any-return]
 
         return flag_setter
-    if kind == "none" and allowed is not None:  # a value from a list (python-prctl's switch)
+    if allowed is not None:  # a value from a list (python-prctl's switch), the MCE policy
 
         def listed_setter(arg: object = None, arg2: object = None) -> None:
             if arg2 is None and (arg.__class__ is int or arg.__class__ is bool):
@@ -126,19 +116,6 @@ def _function(option: int) -> "Callable[..., Any]":
             return _slow(option, arg, arg2)  # type: ignore[no-any-return]
 
         return plain_setter
-    if kind == "mce":
-
-        def mce_setter(arg: object = None, arg2: object = None) -> None:
-            if arg2 is None and arg.__class__ is int:
-                if arg not in allowed:  # type: ignore[operator]
-                    raise ValueError(message)
-                r: int = call(arg)
-                if r < 0:
-                    raise _oserror(option, -r)
-                return None
-            return _slow(option, arg, arg2)  # type: ignore[no-any-return]
-
-        return mce_setter
     if kind == "none":  # the other checks: a mask, "must be 1"
 
         def checked_setter(arg: object = None, arg2: object = None) -> None:
