@@ -22,6 +22,8 @@ import pytest
 
 from ppytest import CALLER, REPO, run
 
+pytestmark = pytest.mark.oracle
+
 PYTHON = "/usr/bin/python3"
 RUNNER = os.path.join(REPO, "tests", "prctl_oracle_run.py")
 SDIST = "python-prctl-1.8.1.tar.gz"
