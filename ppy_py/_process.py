@@ -49,15 +49,9 @@ def _failed(what: str, result: object) -> "CapabilityError":
             result[0],
             operation=what,
         )
-    assert isinstance(result, int) and result < 0
-    return capability_error("cannot %s: %s" % (what, errno_text(-result)), -result, operation=what)
-
-
-def _prctl(what: str, option: int, a2: int = 0, a3: int = 0) -> int:
-    rc: int = _c.call(option, a2, a3)
-    if rc < 0:
-        raise _failed(what, rc)
-    return rc
+    err = -result if isinstance(result, int) and result < 0 else 0
+    return capability_error("cannot %s: %s" % (what, errno_text(err) if err else repr(result)),
+                            err or None, operation=what)
 
 
 _get = _c.get

@@ -7,6 +7,7 @@ import errno
 import mmap
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -297,3 +298,31 @@ print(json.dumps({"before": before, "mine": mine, "compat": cmdline(), "argv": s
     assert rep["mine"] == "ppy-proctitle serve.py --port 80"
     assert rep["compat"] == "compat title" and rep["ps"] == "compat title"
     assert rep["argv"] == [script, "--port", "80"] and rep["dumpable"] is False
+
+
+@pytest.fixture(scope="module")
+def faultshim(tmp_path_factory):
+    """tests/robustness/faultshim.c built as an LD_PRELOAD library."""
+    shim = str(tmp_path_factory.mktemp("shim") / "faultshim.so")
+    subprocess.run(["cc", "-O1", "-shared", "-fPIC", "-o", shim,
+                    os.path.join(lib_helpers.REPO, "tests", "robustness", "faultshim.c"), "-ldl"],
+                   check=True)
+    return shim
+
+
+@pytest.mark.parametrize("call, label, say", [
+    ("ppy_py.set_dumpable(False)", "prctl(PR_SET_DUMPABLE)", "reports 1 after setting 0"),
+    ("ppy_py.set_no_new_privs()", "prctl(PR_SET_NO_NEW_PRIVS)", "reports 0 after setting 1"),
+    ("ppy_py.set_pdeathsig(9)", "prctl(PR_SET_PDEATHSIG)", "reports 0 after setting 9"),
+    ("ppy_py.set_thp_disable(True)", "prctl(other)", "reports 0 after setting 1"),
+])
+def test_setters_read_back_a_kernel_that_says_yes_and_does_nothing(faultshim, call, label, say):
+    """The checked setters read the value back in the same C call: a prctl that reports
+    success without doing anything (the fault shim's lie) is an error, not silence."""
+    code = "import json, ppy_py\ntry:\n    %s\n    print(json.dumps(None))\n" \
+           "except ppy_py.CapabilityError as e:\n    print(json.dumps(str(e)))\n" % call
+    env = {"PATH": "/usr/bin:/bin", "LD_PRELOAD": faultshim, "PPYFAULT_FN": label,
+           "PPYFAULT_LIE": "1"}
+    assert say in lib_helpers.run_python(code, env=env)
+    # Without the lie, the same call goes through (the shim alone changes nothing).
+    assert lib_helpers.run_python(code, env={**env, "PPYFAULT_FN": "none"}) is None
