@@ -81,7 +81,7 @@ install: all
 	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
 	install -m 0644 wrapper/ppy_boot.py $(DESTDIR)$(LIBDIR)/python/ppy_boot.py
-	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 ppy_py/*.py ppy_py/*.pyi ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 ppy_py/compat/*.py $(DESTDIR)$(LIBDIR)/python/ppy_py/compat/
 	install -m 0644 ppy_py/_capng*.so $(PRCTL_EXT) $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 $(SYS_EXT) $(DESTDIR)$(LIBDIR)/python/
