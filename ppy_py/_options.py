@@ -309,7 +309,6 @@ _SPEC_FEATURES = {
     "indirect_branch": _c.PR_SPEC_INDIRECT_BRANCH,
     "l1d_flush": _c.PR_SPEC_L1D_FLUSH,
 }
-_SPEC_ANY = _any(_SPEC_FEATURES)
 _SPEC_MODES = {
     "enable": _c.PR_SPEC_ENABLE,
     "disable": _c.PR_SPEC_DISABLE,
@@ -321,9 +320,8 @@ _SPEC_MODES = {
 def speculation_ctrl(feature: "Mode") -> int:
     """PR_GET_SPECULATION_CTRL for ``feature`` ("store_bypass", "indirect_branch",
     "l1d_flush" or a ``Speculation`` number): the bits described in ``Speculation``."""
-    which = _SPEC_ANY.get(feature) if feature.__class__ is str or feature.__class__ is int \
-        else None
-    if which is None:
+    which = _SPEC_FEATURES.get(feature)  # type: ignore[arg-type]  # a name: one lookup
+    if which is None:   # a number, another spelling, or wrong (a bool, ...): explained
         which = _mode("speculation_ctrl", feature, _SPEC_FEATURES)
     r: int = _SPEC_GET(which)
     if r < 0:
