@@ -64,6 +64,7 @@ SYS_EXT   := _ppy_sys.abi3.so
 EXT_CFLAGS = $(CFLAGS) $(CPPFLAGS) -fPIC -fwrapv -fno-strict-aliasing $(FORTIFY) -fstack-protector-strong \
              $(TARGET_HARDEN) -I$(PYINC) -Ippy_py/_build
 EXT_LDFLAGS = -shared $(LDFLAGS) -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+PRCTL_EXT := ppy_py/_ppy_prctl.abi3.so
 TEST_VENV := .venv
 TEST_PYTHON ?= $(TEST_VENV)/bin/python
 
@@ -79,7 +80,7 @@ wrapper/build.conf: FORCE
 wrapper/ppy: wrapper/ppy.c ppy_py/_build/origin.h wrapper/build.conf
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(HARDEN) $(CONF) -o $@ wrapper/ppy.c $(LDFLAGS) $(LDHARDEN) -lcap-ng
 
-ext: $(CAPNG_SO) $(SYS_EXT)
+ext: $(CAPNG_SO) $(SYS_EXT) $(PRCTL_EXT)
 
 # ppy_py._capng: cffi writes the C (capng_build.py), the compiler that builds ppy builds it.
 build/cffi/_capng$(basename $(EXT_SUFFIX)).c: ppy_py/_build/capng_build.py ppy_py/_build/capng.h \
@@ -99,13 +100,20 @@ $(SYS_EXT): ppy_py/_build/sysmodule.c ppy_py/_build/rawcaps.h ppy_py/_build/orig
 print-filecaps:
 	@echo '$(FILECAPS)'
 
+# prctl(2) for ppy_py's process options and ppy_py.compat, also on the stable ABI: a
+# getter is one C call, a checked setter sets and reads back in one (see prctlmodule.c).
+$(PRCTL_EXT): ppy_py/_build/prctlmodule.c ppy_py/_build/prctl_compat.h
+	$(CC) $(EXT_CFLAGS) -Wall -Wextra -Werror -o $@ ppy_py/_build/prctlmodule.c $(EXT_LDFLAGS)
+
 install: all
-	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py \
+		$(DESTDIR)$(LIBDIR)/python/ppy_py/compat
 	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1
 	install -m 0644 wrapper/ppy_boot.py wrapper/ppy_reexec.py $(DESTDIR)$(LIBDIR)/python/
-	install -m 0644 ppy_py/*.py ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
-	install -m 0644 $(CAPNG_SO) $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 ppy_py/*.py ppy_py/*.pyi ppy_py/py.typed $(DESTDIR)$(LIBDIR)/python/ppy_py/
+	install -m 0644 ppy_py/compat/*.py $(DESTDIR)$(LIBDIR)/python/ppy_py/compat/
+	install -m 0644 $(CAPNG_SO) $(PRCTL_EXT) $(DESTDIR)$(LIBDIR)/python/ppy_py/
 	install -m 0644 $(SYS_EXT) $(DESTDIR)$(LIBDIR)/python/
 	@# Until 825f884 the extension was ppy_py/_sys: nothing loads that copy any more.
 	rm -f $(DESTDIR)$(LIBDIR)/python/ppy_py/_sys.abi3.so
@@ -145,13 +153,16 @@ $(TEST_VENV)/bin/pytest:
 PRIVNET := $(if $(filter 0,$(shell id -u)),unshare --net sh -c 'ip link set lo up && exec "$$0" "$$@"')
 
 # The real servers tests/test_apps.py runs come from PyPI: fetched before the tests enter
-# their network namespace (as root; the app tests need root anyway).
+# their network namespace (as root; the app tests need root anyway). The oracle
+# (python-prctl's own test suite, which the test fetches from PyPI with pip) runs
+# outside that namespace: it needs the network and binds no port.
 .PHONY: apps-venv
 apps-venv:
 	$(if $(PRIVNET),$(PYTHON) tests/apps/appsvenv.py $(PYTHON),@true)
 
 test: all apps-venv $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bin/pytest)
-	PPY_PYTHON=$(PYTHON) $(PRIVNET) $(TEST_PYTHON) -m pytest -q -ra tests
+	PPY_PYTHON=$(PYTHON) $(PRIVNET) $(TEST_PYTHON) -m pytest -q -ra -m "not oracle" tests
+	PPY_PYTHON=$(PYTHON) $(TEST_PYTHON) -m pytest -q -ra -m oracle tests
 
 demo: all
 	PYTHON=$(PYTHON) sh demo/demo.sh
@@ -184,7 +195,8 @@ check-deb: $(if $(filter $(TEST_VENV)/bin/python,$(TEST_PYTHON)),$(TEST_VENV)/bi
 	PPY_DEB=1 $(TEST_PYTHON) -m pytest -q -ra tests/test_deb.py
 
 clean:
-	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so _ppy_sys*.so ppy_py/.built-*
+	rm -f wrapper/ppy wrapper/build.conf ppy_py/_capng*.so _ppy_sys*.so ppy_py/_ppy_prctl*.so \
+		ppy_py/.built-*
 	rm -rf build *.egg-info
 
 # Robustness checks: analyze, check-sanitize, check-valgrind, check-faults, fuzz, check-load.

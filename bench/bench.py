@@ -21,7 +21,8 @@ once, in a fresh random order; medians; ratios to the baseline of the same run):
 * library: import cost (wall clock, interleaved, and -X importtime) of ppy_py, python-prctl,
   pyprctl and libcap-ng's capng; ns per raise/lower, per context-manager round trip, per
   current() and per file-capability read, one process per library and run, after warm-up,
-  against a C program calling capset(2)/capget(2)/getxattr(2) and libcap-ng directly.
+  against a C program calling capset(2)/capget(2)/getxattr(2) and libcap-ng directly; and
+  ns per prctl get/set call of python-prctl, ppy_py.compat and ppy_py (bench/prctlbench.py).
 
 Launches are timed by bench/runner.py (perf_counter_ns around posix_spawn + waitpid), one
 runner per identity, so root-started and caller-started variants are timed by the same code;
@@ -601,6 +602,21 @@ def importtime(s, runners, rounds):
     return out, detail
 
 
+def collect(runner, argv, what, prefix, samples, notes, per_run=None):
+    """Run a bench script that prints one JSON object, {operation: [ns per op of each
+    batch] or why it was not measured}; add its samples (or per_run(samples), one value
+    for the run) and notes under PREFIX + operation, or note under WHAT that it failed."""
+    r = runner.call(argv, capture=True)
+    if r["status"] != [0]:
+        notes[what] = "failed (status %s): %s" % (r["status"], r["err"][-300:])
+        return
+    for op, val in json.loads(r["out"]).items():
+        if isinstance(val, str):
+            notes[prefix + op] = val
+        else:
+            samples.setdefault(prefix + op, []).extend([per_run(val)] if per_run else val)
+
+
 def library_throughput(s, runners, rounds, batches, target_ms):
     """Per round, one process per Python library and per C operation, in random order."""
     jobs = [("py", lib) for lib in PYLIBS + ["os"]] + \
@@ -614,15 +630,7 @@ def library_throughput(s, runners, rounds, batches, target_ms):
             if kind == "py":
                 argv = [s.venv_py, "-I", os.path.join(HERE, "libbench.py"), what, str(batches),
                         str(target_ms), s.hello, s.lib]
-                r = runners["caller+amb"].call(argv, capture=True)
-                if r["status"] != [0]:
-                    notes[what] = "failed (status %s): %s" % (r["status"], r["err"][-300:])
-                    continue
-                for op, val in json.loads(r["out"]).items():
-                    if isinstance(val, str):
-                        notes["%s:%s" % (what, op)] = val
-                    else:
-                        samples.setdefault("%s:%s" % (what, op), []).extend(val)
+                collect(runners["caller+amb"], argv, what, what + ":", samples, notes)
             else:
                 ops = max(2, int(target_ms * 1e6 / C_NS_GUESS[what]))
                 r = runners["caller+amb"].call([s.capfloor, what, str(batches), str(ops),
@@ -634,6 +642,93 @@ def library_throughput(s, runners, rounds, batches, target_ms):
         log("bench: library round %d/%d (%.0f s)" % (i + 1, rounds, time.monotonic() - t0))
     return {k: med(v) for k, v in samples.items()}, {k: len(v) for k, v in samples.items()}, \
         notes
+
+
+PRCTL_LIBS = ["python-prctl", "compat", "ppy_py"]
+# operation (python-prctl's name) -> the ppy_py call timed beside it
+PRCTL_PPY = {
+    "get_dumpable": "dumpable()", "set_dumpable": "set_dumpable(True)",
+    "get_keepcaps": "keep_caps()", "set_keepcaps": "set_keep_caps(False)",
+    "get_no_new_privs": "no_new_privs()", "get_name": "process_name()",
+    "set_name": "set_process_name(...)", "get_pdeathsig": "pdeathsig()",
+    "set_pdeathsig": "set_pdeathsig(0)", "get_child_subreaper": "child_subreaper()",
+    "set_child_subreaper": "set_child_subreaper(False)", "get_timerslack": "timerslack()",
+    "set_timerslack": "set_timerslack(50000)", "get_timing": "timing()",
+    "set_timing": "set_timing(\"statistical\")", "get_thp_disable": "thp_disable()",
+    "set_thp_disable": "set_thp_disable(False)", "get_tsc": "tsc()",
+    "set_tsc": "set_tsc(\"enable\")", "get_mce_kill": "mce_kill()",
+    "set_mce_kill": "set_mce_kill(\"default\")", "get_seccomp": "seccomp_mode()",
+    "get_securebits": "securebits.get()",
+    "get_speculation_ctrl": "speculation_ctrl(\"store_bypass\")",
+    "capbset_read": "in_bounding(Cap.KILL)", "capbset.kill": "in_bounding(Cap.KILL)",
+    "set_proctitle": "set_proctitle(...)",
+}
+
+
+def prctl_throughput(s, runners, rounds, batches, target_ms):
+    """Per round: one process timing python-prctl, ppy_py.compat and ppy_py batch by batch
+    in random order, and one per library for set_proctitle, in random order
+    (bench/prctlbench.py: every call checked against the kernel before it is timed)."""
+    jobs = ["all"] + PRCTL_LIBS
+    samples, notes = {}, {}
+    t0 = time.monotonic()
+    for i in range(rounds):
+        random.shuffle(jobs)
+        for lib in jobs:
+            argv = [s.venv_py, "-I", os.path.join(HERE, "prctlbench.py"), lib, str(batches),
+                    str(target_ms), s.lib]
+            # Calls of 0.2 us against a machine shared with other work: a batch that another
+            # process preempted is a few times slower. The fastest batch of each library in a
+            # run is its least disturbed; the median over runs of that is reported.
+            collect(runners["caller"], argv, lib, "", samples, notes, per_run=min)
+        log("bench: prctl round %d/%d (%.0f s)" % (i + 1, rounds, time.monotonic() - t0))
+    return {k: med(v) for k, v in samples.items()}, {k: len(v) for k, v in samples.items()}, \
+        notes
+
+
+def prctl_report(rep, thr, counts, notes, goals):
+    rep.add("### prctl get/set calls, beside python-prctl", "",
+            "Nanoseconds per call, as uid %d: each run is one process that times the three "
+            "libraries batch by batch in random order (set_proctitle: a process per library, "
+            "since python-prctl crashes once another library has written the argument area); "
+            "each cell is the median over runs of a run's fastest batch (a call takes about "
+            "0.2 µs; a batch that another process preempted is several times slower). python-prctl is Debian's python3-prctl; "
+            "compat is `ppy_py.compat.prctl`, the same calls; ppy_py is its own API, whose "
+            "setters read the value back from the kernel in the same C call (one prctl more). "
+            "Each call's answer is checked against the kernel's view (/proc) before it is "
+            "timed. In brackets: × python-prctl." % CALLER, "")
+    rows, slower = [], {"compat": [], "ppy_py get": [], "ppy_py set": []}
+    for op in PRCTL_PPY:
+        real = thr.get("python-prctl:" + op)
+        row = [op, PRCTL_PPY[op], fmt_ns(real) if real else notes.get("python-prctl:" + op, "–")]
+        for lib in ("compat", "ppy_py"):
+            got = thr.get("%s:%s" % (lib, op))
+            if got is None or real is None:
+                row.append(notes.get("%s:%s" % (lib, op), notes.get(lib, "–")))
+                continue
+            row.append("%s (%.2f×)" % (fmt_ns(got), got / real))
+            if got > real:
+                key = lib if lib == "compat" else "ppy_py " + ("set" if op.startswith("set")
+                                                               else "get")
+                slower[key].append("%s %.2f×" % (op, got / real))
+        rows.append(row)
+    rep.table(["python-prctl call", "ppy_py call", "python-prctl ns", "ppy_py.compat ns",
+               "ppy_py ns"], rows)
+    rep.add("Runs per cell: %s." % ", ".join(sorted(set("%d" % n for n in counts.values()))),
+            "")
+    measured = [op for op in PRCTL_PPY if "python-prctl:" + op in thr]
+    for key, label in (("compat", "ppy_py.compat"), ("ppy_py get", "ppy_py getters"),
+                       ("ppy_py set", "ppy_py setters (checked: one prctl more)")):
+        goals.append(("prctl: %s at least as fast as python-prctl's same call" % label,
+                      bool(measured) and not slower[key],
+                      ("slower: " + ", ".join(slower[key])) if slower[key] else
+                      "all %d measured calls" % len([op for op in measured
+                                                     if key == "compat" or
+                                                     op.startswith("set") == (key == "ppy_py set")])))
+
+
+def fmt_ns(ns):
+    return "%.0f" % ns
 
 
 # ----------------------------------------------------------------------------- report
@@ -1102,6 +1197,11 @@ def main():
             library_report(body, ivs, itime, thr, counts, notes, goals)
             raw["library"] = dict(imports=[v.summary() | {"ns": v.ns} for v in ivs],
                                   importtime=itime, throughput=thr, counts=counts, notes=notes)
+            pthr, pcounts, pnotes = prctl_throughput(
+                s, runners, rounds=3 if args.quick else 9, batches=7 if args.quick else 15,
+                target_ms=5 if args.quick else 10)
+            prctl_report(body, pthr, pcounts, pnotes, goals)
+            raw["prctl"] = dict(throughput=pthr, counts=pcounts, notes=pnotes)
     finally:
         try:
             if not args.keep:

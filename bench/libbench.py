@@ -237,17 +237,23 @@ def make_loop(op, pairs):
     return loop
 
 
-def measure(loop, batches, target_ns, per=1):
+def sized(loop, target_ns):
+    """Warm LOOP up and return how many calls take about TARGET_NS."""
     perf = time.perf_counter_ns
     n = 2
-    while True:  # warm-up and size the batch
+    while True:
         t0 = perf()
         loop(n)
         dt = perf() - t0
         if dt > target_ns // 4 or n >= 1 << 24:
             break
         n *= 2
-    n = max(2, int(n * target_ns / max(dt, 1)) & ~1)
+    return max(2, int(n * target_ns / max(dt, 1)))
+
+
+def measure(loop, batches, target_ns, per=1):
+    perf = time.perf_counter_ns
+    n = max(2, sized(loop, target_ns) & ~1)
     out = []
     for _ in range(batches):
         t0 = perf()
@@ -298,4 +304,5 @@ def main():
     sys.stdout.write("\n")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -21,154 +21,55 @@ what it uses (and ppy's boot, which needs only ``_ppy_sys``, pays for
 none of it).
 """
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from ._caps import LAST_CAP, Cap, CapSet
-    from ._errors import (
-        CapabilityError,
-        CapabilityNotFoundError,
-        CapabilityPermissionError,
-        ThreadedCredentialError,
-    )
-    from ._config import UntrustedCodeError, trusted_config
-    from ._filecaps import FileCaps, clear_file_caps, file_caps, set_file_caps
-    from ._privileges import drop_privileges, thread_count
-    from ._process import (
-        SecurebitsControl,
-        child_subreaper,
-        dumpable,
-        keep_caps,
-        no_new_privs,
-        pdeathsig,
-        process_name,
-        securebits,
-        set_child_subreaper,
-        set_dumpable,
-        set_keep_caps,
-        set_no_new_privs,
-        set_pdeathsig,
-        set_process_name,
-    )
-    from ._securebits import Securebits
-    from ._state import (
-        Ambient,
-        CapState,
-        ambient,
-        clear_inheritable,
-        current,
-        drop_bounding,
-        drop_caps,
-        limit_caps,
-        lower_caps,
-        raise_caps,
-        raised,
-        requires,
-    )
-
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:
-    #: The running kernel's highest capability number (/proc/sys/kernel/cap_last_cap).
-    cap_last_cap = LAST_CAP
-
-# name -> submodule that defines it, imported on first access (PEP 562).
+# submodule -> the names it defines (" name name "), each imported on first access of one
+# (PEP 562). One string per submodule costs less to load than an entry per name, and the
+# type checkers' view, the imports and __all__, lives in __init__.pyi: importing ppy_py
+# runs no import statement at all. cap_last_cap is _caps.LAST_CAP.
 _LAZY = {
-    "Cap": "_caps",
-    "CapSet": "_caps",
-    "cap_last_cap": "_caps",
-    "LAST_CAP": "_caps",
-    "CapabilityError": "_errors",
-    "CapabilityNotFoundError": "_errors",
-    "CapabilityPermissionError": "_errors",
-    "ThreadedCredentialError": "_errors",
-    "Ambient": "_state",
-    "CapState": "_state",
-    "ambient": "_state",
-    "clear_inheritable": "_state",
-    "current": "_state",
-    "drop_bounding": "_state",
-    "drop_caps": "_state",
-    "limit_caps": "_state",
-    "lower_caps": "_state",
-    "raise_caps": "_state",
-    "raised": "_state",
-    "requires": "_state",
-    "SecurebitsControl": "_process",
-    "child_subreaper": "_process",
-    "dumpable": "_process",
-    "keep_caps": "_process",
-    "no_new_privs": "_process",
-    "pdeathsig": "_process",
-    "process_name": "_process",
-    "securebits": "_process",
-    "set_child_subreaper": "_process",
-    "set_dumpable": "_process",
-    "set_keep_caps": "_process",
-    "set_no_new_privs": "_process",
-    "set_pdeathsig": "_process",
-    "set_process_name": "_process",
-    "Securebits": "_securebits",
-    "UntrustedCodeError": "_config",
-    "trusted_config": "_config",
-    "FileCaps": "_filecaps",
-    "clear_file_caps": "_filecaps",
-    "file_caps": "_filecaps",
-    "set_file_caps": "_filecaps",
-    "drop_privileges": "_privileges",
-    "thread_count": "_privileges",
+    "_caps": " Cap CapSet cap_last_cap LAST_CAP ",
+    "_errors": (
+        " CapabilityError CapabilityNotFoundError CapabilityPermissionError "
+        "ProcTitleError ThreadedCredentialError "
+    ),
+    "_state": (
+        " Ambient CapState ambient clear_inheritable current drop_bounding "
+        "drop_caps limit_caps lower_caps raise_caps raised requires "
+    ),
+    "_process": (
+        " SecurebitsControl child_subreaper dumpable keep_caps no_new_privs "
+        "pdeathsig process_name securebits set_child_subreaper set_dumpable "
+        "set_keep_caps set_no_new_privs set_pdeathsig set_process_name "
+    ),
+    "_securebits": " Securebits ",
+    "_filecaps": " FileCaps clear_file_caps file_caps set_file_caps ",
+    "_config": " UntrustedCodeError trusted_config ",
+    "_privileges": " drop_privileges thread_count ",
+    "_options": (
+        " MDWE_NO_INHERIT MDWE_REFUSE_EXEC_GAIN Speculation endian fp_mode "
+        "fpemu fpexc in_bounding io_flusher mce_kill mdwe memory_merge "
+        "pac_reset_keys sched_core_cookie seccomp_mode set_sched_core "
+        "set_endian set_fp_mode set_fpemu set_fpexc set_io_flusher "
+        "set_mce_kill set_mdwe set_memory_merge set_mpx_management "
+        "set_perf_events set_proctitle set_ptracer set_seccomp_strict "
+        "set_speculation_ctrl set_thp_disable set_timerslack set_timing "
+        "set_tsc set_unalign set_vma_name speculation_ctrl thp_disable "
+        "tid_address timerslack timing tsc unalign "
+    ),
 }
-
-# Literal, so type checkers see what is exported.
-__all__ = [
-    "Ambient",
-    "Cap",
-    "CapSet",
-    "CapState",
-    "CapabilityError",
-    "CapabilityNotFoundError",
-    "CapabilityPermissionError",
-    "FileCaps",
-    "Securebits",
-    "SecurebitsControl",
-    "ThreadedCredentialError",
-    "UntrustedCodeError",
-    "__version__",
-    "ambient",
-    "cap_last_cap",
-    "child_subreaper",
-    "clear_file_caps",
-    "clear_inheritable",
-    "current",
-    "drop_bounding",
-    "drop_caps",
-    "drop_privileges",
-    "dumpable",
-    "file_caps",
-    "keep_caps",
-    "limit_caps",
-    "lower_caps",
-    "no_new_privs",
-    "pdeathsig",
-    "process_name",
-    "raise_caps",
-    "raised",
-    "requires",
-    "securebits",
-    "set_child_subreaper",
-    "set_dumpable",
-    "set_file_caps",
-    "set_keep_caps",
-    "set_no_new_privs",
-    "set_pdeathsig",
-    "set_process_name",
-    "thread_count",
-    "trusted_config",
-]
 
 
 def __getattr__(name: str) -> object:
-    module_name = _LAZY.get(name)
-    if module_name is None:
+    key = " %s " % name
+    for module_name, names in _LAZY.items():
+        if key in names:
+            break
+    else:
+        if name == "__all__":   # for "from ppy_py import *"; made once
+            value: object = sorted(_names() - {"LAST_CAP"} | {"__version__"})
+            globals()[name] = value
+            return value
         raise AttributeError("module 'ppy_py' has no attribute %r" % name)
     module = __import__("ppy_py." + module_name, fromlist=[name])
     value = getattr(module, "LAST_CAP" if name == "cap_last_cap" else name)
@@ -176,5 +77,9 @@ def __getattr__(name: str) -> object:
     return value
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+def _names() -> "set[str]":
+    return {name for names in _LAZY.values() for name in names.split()}
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | _names())

@@ -63,6 +63,12 @@ class CapabilityNotFoundError(CapabilityError, FileNotFoundError):
     """A ``CapabilityError`` with errno ENOENT (a file that does not exist)."""
 
 
+class ProcTitleError(CapabilityError, RuntimeError):
+    """``set_proctitle`` found no argument area it may write (no /proc, or the area no
+    longer holds the interpreter's argv).  Also a ``RuntimeError``, which python-prctl
+    raises there."""
+
+
 class ThreadedCredentialError(CapabilityError):
     """A process-wide credential change was asked while other threads exist.
 

@@ -12,36 +12,64 @@ children as documented in prctl(2).
 
 import errno as _errno
 
-from ._capng import ffi, lib
-from ._state import capability_error, errno_text, setpcap_why
+from . import _ppy_prctl as _c
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Union
 
+    from ._errors import CapabilityError
     from ._securebits import Securebits
 
     BitsLike = Union[int, str, Iterable[Union[int, str]]]
 
 
-def _prctl(what: str, option: int, a2: int = 0, a3: int = 0) -> int:
-    rc: int = lib.ppy_prctl(option, a2, a3, 0, 0)
-    if rc < 0:
-        raise capability_error(
-            "cannot %s: %s" % (what, errno_text(-rc)), -rc, operation=what
+# Errors are built only when something fails: a program that never fails never loads
+# the exceptions module (or cffi, which _state needs).
+def capability_error(
+    message: str, err: "int | None", *, operation: str, capset: "str | None" = None
+) -> "CapabilityError":
+    from ._errors import capability_error as build
+
+    return build(message, err, operation=operation, capset=capset)
+
+
+def errno_text(err: int) -> str:
+    from ._errors import errno_text as text
+
+    return text(err)
+
+
+def _failed(what: str, result: object) -> "CapabilityError":
+    """The error for a _ppy_prctl result: -errno, or (errno,) when the read-back of a
+    setter failed."""
+    if isinstance(result, tuple):
+        return capability_error(
+            "cannot %s: reading it back failed: %s" % (what, errno_text(result[0])),
+            result[0],
+            operation=what,
         )
-    return rc
+    err = -result if isinstance(result, int) and result < 0 else 0
+    return capability_error("cannot %s: %s" % (what, errno_text(err) if err else repr(result)),
+                            err or None, operation=what)
 
 
-def _prctl_get_int(what: str, option: int) -> int:
-    out = ffi.new("int *")
-    _prctl(what, option, int(ffi.cast("unsigned long", out)))
-    return int(out[0])
+_get = _c.get
+_get_int = _c.get_int
+# Each checked setter: one C call that sets, then reads the value back (see prctlmodule.c).
+_SET_NO_NEW_PRIVS = _c.bind_checked(_c.PR_SET_NO_NEW_PRIVS, _c.PR_GET_NO_NEW_PRIVS, False)
+_SET_DUMPABLE = _c.bind_checked(_c.PR_SET_DUMPABLE, _c.PR_GET_DUMPABLE, False)
+_SET_KEEPCAPS = _c.bind_checked(_c.PR_SET_KEEPCAPS, _c.PR_GET_KEEPCAPS, False)
+_SET_PDEATHSIG = _c.bind_checked(_c.PR_SET_PDEATHSIG, _c.PR_GET_PDEATHSIG, True)
+_SET_CHILD_SUBREAPER = _c.bind_checked(_c.PR_SET_CHILD_SUBREAPER, _c.PR_GET_CHILD_SUBREAPER, True)
+_NSIG: "list[int]" = []  # signal.NSIG, read once (importing signal loads enum)
 
 
 def _check(what: str, got: object, want: object) -> None:
     if got != want:
+        if isinstance(got, tuple) or (isinstance(got, int) and got < 0):
+            raise _failed(what, got)
         raise capability_error(
             "%s: the kernel reports %r after setting %r" % (what, got, want),
             None,
@@ -55,14 +83,17 @@ def _check(what: str, got: object, want: object) -> None:
 def no_new_privs() -> bool:
     """PR_GET_NO_NEW_PRIVS: True once execve() can no longer grant privileges
     (setuid bits and file capabilities are ignored)."""
-    return _prctl("read no_new_privs (PR_GET_NO_NEW_PRIVS)", lib.PR_GET_NO_NEW_PRIVS) == 1
+    r: int = _get(_c.PR_GET_NO_NEW_PRIVS)
+    if r < 0:
+        raise _failed("read no_new_privs (PR_GET_NO_NEW_PRIVS)", r)
+    return r == 1
 
 
 def set_no_new_privs() -> None:
     """PR_SET_NO_NEW_PRIVS: for this thread, its future threads and children,
-    execve() never grants privileges again.  Irreversible."""
-    _prctl("set no_new_privs (PR_SET_NO_NEW_PRIVS)", lib.PR_SET_NO_NEW_PRIVS, 1)
-    _check("set no_new_privs", no_new_privs(), True)
+    execve() never grants privileges again.  Irreversible.  Read back and checked."""
+    _check("set no_new_privs (PR_SET_NO_NEW_PRIVS)",
+           _SET_NO_NEW_PRIVS(1), 1)
 
 
 # ---- dumpable ------------------------------------------------------------
@@ -71,17 +102,21 @@ def set_no_new_privs() -> None:
 def dumpable() -> bool:
     """PR_GET_DUMPABLE: whether the process may dump core and be ptrace-
     attached by its own uid; /proc/PID files are owned by root when not."""
-    return _prctl("read dumpable (PR_GET_DUMPABLE)", lib.PR_GET_DUMPABLE) == 1
+    r: int = _get(_c.PR_GET_DUMPABLE)
+    if r < 0:
+        raise _failed("read dumpable (PR_GET_DUMPABLE)", r)
+    return r == 1
 
 
 def set_dumpable(value: bool) -> None:
     """PR_SET_DUMPABLE: False keeps same-uid processes from ptrace-attaching
     or reading /proc/PID/mem and disables core dumps.  execve() of an
-    ordinary program resets it to True."""
-    if not isinstance(value, bool):
+    ordinary program resets it to True.  Read back and checked."""
+    if value.__class__ is not bool:
         raise TypeError("set_dumpable() takes a bool, not %s" % type(value).__name__)
-    _prctl("set dumpable (PR_SET_DUMPABLE)", lib.PR_SET_DUMPABLE, int(value))
-    _check("set dumpable", dumpable(), value)
+    r = _SET_DUMPABLE(value)
+    if r != value:
+        _check("set dumpable (PR_SET_DUMPABLE)", r, int(value))
 
 
 # ---- keep-caps -----------------------------------------------------------
@@ -89,16 +124,21 @@ def set_dumpable(value: bool) -> None:
 
 def keep_caps() -> bool:
     """PR_GET_KEEPCAPS (the KEEP_CAPS securebit) of the calling thread."""
-    return _prctl("read keep-caps (PR_GET_KEEPCAPS)", lib.PR_GET_KEEPCAPS) == 1
+    r: int = _get(_c.PR_GET_KEEPCAPS)
+    if r < 0:
+        raise _failed("read keep-caps (PR_GET_KEEPCAPS)", r)
+    return r == 1
 
 
 def set_keep_caps(value: bool) -> None:
     """PR_SET_KEEPCAPS: keep the permitted set when every uid changes from 0
-    to non-zero (effective is still cleared).  execve() clears it."""
-    if not isinstance(value, bool):
+    to non-zero (effective is still cleared).  execve() clears it.  Read back
+    and checked."""
+    if value.__class__ is not bool:
         raise TypeError("set_keep_caps() takes a bool, not %s" % type(value).__name__)
-    _prctl("set keep-caps (PR_SET_KEEPCAPS)", lib.PR_SET_KEEPCAPS, int(value))
-    _check("set keep-caps", keep_caps(), value)
+    r = _SET_KEEPCAPS(value)
+    if r != value:
+        _check("set keep-caps (PR_SET_KEEPCAPS)", r, int(value))
 
 
 # ---- name ----------------------------------------------------------------
@@ -106,16 +146,18 @@ def set_keep_caps(value: bool) -> None:
 
 def process_name() -> str:
     """PR_GET_NAME: the calling thread's name (``comm``, at most 15 bytes)."""
-    buf = ffi.new("char[16]")
-    _prctl("read the name (PR_GET_NAME)", lib.PR_GET_NAME, int(ffi.cast("unsigned long", buf)))
-    return str(ffi.string(buf).decode("utf-8", "surrogateescape"))
+    r = _c.get_name()
+    if r.__class__ is not str:
+        raise _failed("read the name (PR_GET_NAME)", r)
+    return r
 
 
 def set_process_name(name: "str | bytes") -> None:
     """PR_SET_NAME: set the calling thread's name, as ps and top show it.
 
     The kernel keeps 15 bytes and would cut a longer name silently; here a
-    longer name (or one with a NUL byte) raises ValueError instead.
+    longer name (or one with a NUL byte) raises ValueError instead.  Read back
+    and checked.
     """
     if isinstance(name, str):
         data = name.encode("utf-8", "surrogateescape")
@@ -125,9 +167,9 @@ def set_process_name(name: "str | bytes") -> None:
         raise TypeError("name must be str or bytes, not %s" % type(name).__name__)
     if b"\0" in data or len(data) > 15:
         raise ValueError("a thread name is at most 15 bytes without NUL: %r" % (name,))
-    buf = ffi.new("char[16]", data)
-    _prctl("set the name (PR_SET_NAME)", lib.PR_SET_NAME, int(ffi.cast("unsigned long", buf)))
-    _check("set the name", process_name().encode("utf-8", "surrogateescape"), data)
+    r = _c.set_name(data)
+    if r != data:
+        _check("set the name (PR_SET_NAME)", r, data)
 
 
 # ---- pdeathsig -----------------------------------------------------------
@@ -135,21 +177,31 @@ def set_process_name(name: "str | bytes") -> None:
 
 def pdeathsig() -> int:
     """PR_GET_PDEATHSIG: the signal sent when the parent dies (0: none)."""
-    return _prctl_get_int("read pdeathsig (PR_GET_PDEATHSIG)", lib.PR_GET_PDEATHSIG)
+    r: int = _get_int(_c.PR_GET_PDEATHSIG)
+    if r < 0:
+        raise _failed("read pdeathsig (PR_GET_PDEATHSIG)", r)
+    return r
 
 
 def set_pdeathsig(sig: int) -> None:
     """PR_SET_PDEATHSIG: get ``sig`` when the parent thread exits (0 clears).
 
     Cleared by the kernel on execve() of a setuid/file-capable program and
-    when credentials change.
+    when credentials change.  Read back and checked.
     """
-    import signal  # here, not at import: it loads enum
+    if not _NSIG:
+        import signal
 
-    if isinstance(sig, bool) or not isinstance(sig, int) or not 0 <= sig < signal.NSIG:
+        _NSIG.append(signal.NSIG)
+    if sig.__class__ is not int:
+        if isinstance(sig, bool) or not isinstance(sig, int):
+            raise ValueError("not a signal number: %r" % (sig,))
+        sig = int(sig)  # signal.Signals
+    if not 0 <= sig < _NSIG[0]:
         raise ValueError("not a signal number: %r" % (sig,))
-    _prctl("set pdeathsig (PR_SET_PDEATHSIG)", lib.PR_SET_PDEATHSIG, int(sig))
-    _check("set pdeathsig", pdeathsig(), int(sig))
+    r = _SET_PDEATHSIG(sig)
+    if r != sig:
+        _check("set pdeathsig (PR_SET_PDEATHSIG)", r, sig)
 
 
 # ---- child subreaper -----------------------------------------------------
@@ -157,25 +209,27 @@ def set_pdeathsig(sig: int) -> None:
 
 def child_subreaper() -> bool:
     """PR_GET_CHILD_SUBREAPER."""
-    return _prctl_get_int(
-        "read child_subreaper (PR_GET_CHILD_SUBREAPER)", lib.PR_GET_CHILD_SUBREAPER
-    ) != 0
+    r: int = _get_int(_c.PR_GET_CHILD_SUBREAPER)
+    if r < 0:
+        raise _failed("read child_subreaper (PR_GET_CHILD_SUBREAPER)", r)
+    return r != 0
 
 
 def set_child_subreaper(value: bool) -> None:
     """PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented to this
-    process instead of init, so it can wait() for them."""
-    if not isinstance(value, bool):
+    process instead of init, so it can wait() for them.  Read back and checked."""
+    if value.__class__ is not bool:
         raise TypeError("set_child_subreaper() takes a bool, not %s" % type(value).__name__)
-    _prctl("set child_subreaper (PR_SET_CHILD_SUBREAPER)", lib.PR_SET_CHILD_SUBREAPER, int(value))
-    _check("set child_subreaper", child_subreaper(), value)
+    r = _SET_CHILD_SUBREAPER(value)
+    if r != value:
+        _check("set child_subreaper (PR_SET_CHILD_SUBREAPER)", r, int(value))
 
 
 # ---- securebits ------------------------------------------------------------
 
 _BASE = (
-    lib.SECBIT_NOROOT | lib.SECBIT_NO_SETUID_FIXUP | lib.SECBIT_KEEP_CAPS
-    | lib.SECBIT_NO_CAP_AMBIENT_RAISE
+    _c.SECBIT_NOROOT | _c.SECBIT_NO_SETUID_FIXUP | _c.SECBIT_KEEP_CAPS
+    | _c.SECBIT_NO_CAP_AMBIENT_RAISE
 )
 _ALL = _BASE | _BASE << 1
 
@@ -214,6 +268,9 @@ def _names(bits: int) -> str:
     return "|".join(m.name or "?" for m in Securebits if m & bits) or "0"
 
 
+_SECUREBITS: "dict[int, Securebits]" = {}
+
+
 class SecurebitsControl:
     """``ppy_py.securebits``: read and change the calling thread's securebits.
 
@@ -229,9 +286,18 @@ class SecurebitsControl:
 
     def get(self) -> "Securebits":
         """PR_GET_SECUREBITS."""
+        r: int = _c.get(_c.PR_GET_SECUREBITS)
+        try:
+            return _SECUREBITS[r]
+        except KeyError:
+            pass
+        if r < 0:
+            raise _failed("read securebits (PR_GET_SECUREBITS)", r)
         from ._securebits import Securebits
 
-        return Securebits(_prctl("read securebits (PR_GET_SECUREBITS)", lib.PR_GET_SECUREBITS))
+        # Building an IntFlag costs about 1 us; there are only 256 values.
+        _SECUREBITS[r] = bits = Securebits(r)
+        return bits
 
     def _write(self, new: int, what: str) -> "Securebits":
         cur = int(self.get())
@@ -248,8 +314,10 @@ class SecurebitsControl:
                 operation=what,
                 capset="securebits",
             )
-        rc = lib.ppy_prctl(lib.PR_SET_SECUREBITS, new, 0, 0, 0)
+        rc: int = _c.call(_c.PR_SET_SECUREBITS, new)
         if rc < 0:
+            from ._state import setpcap_why
+
             raise capability_error(
                 "cannot %s securebits %s: %s" % (what, _names(changed), setpcap_why(-rc)),
                 -rc,

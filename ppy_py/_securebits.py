@@ -10,7 +10,7 @@ build time.
 
 import enum
 
-from ._capng import lib
+from . import _ppy_prctl as lib
 
 
 class Securebits(enum.IntFlag):

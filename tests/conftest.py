@@ -5,6 +5,8 @@ Markers:
   root      the test changes credentials or file capabilities and needs uid 0;
             it is skipped, with the reason, when the suite runs as another user.
   slow      a long load test (tests/robustness); it runs with `make check-load`.
+  oracle    needs the network (pip download from PyPI): `make test` runs these outside
+            the private network namespace it gives the rest.
 """
 import os
 
@@ -18,6 +20,7 @@ def pytest_configure(config):
         "markers", "root: needs uid 0 (creates users' files, setcap, switches uid); skipped otherwise"
     )
     config.addinivalue_line("markers", "slow: long load test; run by `make check-load`")
+    config.addinivalue_line("markers", "oracle: fetches from PyPI; make test runs it with the network")
 
 
 def pytest_collection_modifyitems(config, items):
