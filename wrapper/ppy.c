@@ -893,9 +893,8 @@ static void check_tree(int dir, const char *root, const char *where, int depth, 
 			char *real = realpath(sub, NULL);
 			int inside = real && strncmp(real, root, rootlen) == 0 &&
 				     (real[rootlen] == '/' || real[rootlen] == '\0');
-			struct ppy_origin o;
+			struct ppy_origin o = { .owner = owner };
 			struct stat target;
-			o.owner = owner;
 			if (!inside && real && stat(real, &target) == 0 &&
 			    ppy_origin_walk(&o, sub, S_ISDIR(target.st_mode)) == 0)
 				inside = 1;

@@ -174,6 +174,8 @@ static int ppy_origin_walk(struct ppy_origin *o, const char *path, int want_dir)
     struct stat st;
     dev_t dev;
 
+    memset(&o->st, 0, sizeof o->st);
+    o->real[0] = '\0';
     if (path[0] == '\0')
         return ENOENT;
     if (path[0] == '/') {

@@ -584,7 +584,7 @@ static unsigned long origin_refusals; /* how many loads were refused so far */
 static char origin_last[sizeof ((struct ppy_origin *)0)->why + PATH_MAX * 4 + 160];
 
 typedef PyObject *(*ppy_open_code_hook)(PyObject *path, void *data);
-PyAPI_FUNC(int) PyFile_SetOpenCodeHook(ppy_open_code_hook hook, void *data);
+extern int PyFile_SetOpenCodeHook(ppy_open_code_hook hook, void *data);
 
 static int in_main_interpreter(void)
 {
@@ -861,7 +861,7 @@ static int guard_hook(const char *event, PyObject *args, void *data)
 }
 
 typedef int (*ppy_audit_hook)(const char *event, PyObject *args, void *data);
-PyAPI_FUNC(int) PySys_AddAuditHook(ppy_audit_hook hook, void *data);
+extern int PySys_AddAuditHook(ppy_audit_hook hook, void *data);
 
 /* guard_interpreters(mode): "log" or "raise" (stricter only: "log" after "raise" stays
    "raise"). True if the guard became stricter, False if it already was at least MODE. */
