@@ -731,6 +731,139 @@ def fmt_ns(ns):
     return "%.0f" % ns
 
 
+# ----------------------------------------------------------------------------- apps
+
+VENV_SIZES = (1000, 10000, 50000)
+FLASK = "Flask==3.1.3"      # as tests/apps/requirements.txt pins it
+FLASK_SCRIPT = ('import os, time\nt = time.perf_counter_ns()\nimport flask\n'
+                'print("imported flask in %d ns as uid %d" % (time.perf_counter_ns() - t, '
+                'os.getuid()))\n')
+
+
+def padded_venv(path, files):
+    """A root-owned venv whose site-packages holds FILES extra files (500 a directory),
+    made once and kept in the bench directory."""
+    mark = os.path.join(path, ".ppy-bench-files")
+    if os.path.exists(mark) and open(mark).read() == str(files):
+        return os.path.join(path, "bin", "python")
+    shutil.rmtree(path, ignore_errors=True)
+    sh(PYTHON, "-m", "venv", "--without-pip", path)
+    site = sh(os.path.join(path, "bin", "python"), "-c",
+              "import sysconfig; print(sysconfig.get_path('purelib'))", capture_output=True,
+              text=True).stdout.strip()
+    pad = os.path.join(site, "ppy_bench_pad")
+    for i in range(files):
+        d = os.path.join(pad, "d%03d" % (i // 500))
+        if i % 500 == 0:
+            os.makedirs(d, 0o755)
+        with open(os.path.join(d, "m%05d.py" % i), "w") as f:
+            f.write("X = %d\n" % i)
+    with open(mark, "w") as f:
+        f.write(str(files))
+    return os.path.join(path, "bin", "python")
+
+
+def flask_venv(path):
+    mark = os.path.join(path, ".ppy-bench-flask")
+    if not os.path.exists(mark) or open(mark).read() != FLASK:
+        shutil.rmtree(path, ignore_errors=True)
+        sh(PYTHON, "-m", "venv", path)
+        sh(os.path.join(path, "bin", "pip"), "install", "-q", "--disable-pip-version-check",
+           FLASK)
+        with open(mark, "w") as f:
+            f.write(FLASK)
+    return os.path.join(path, "bin", "python")
+
+
+def app_variants(s):
+    """Hello under the built-in interpreter and under venvs of growing size (ppy walks no
+    venv at launch); a script importing Flask under ppy and under the same interpreter
+    without it."""
+    pythons = {n: padded_venv(os.path.join(s.base, "venv-%d" % n), n) for n in VENV_SIZES}
+    flask_py = flask_venv(os.path.join(s.base, "venv-flask"))
+    conf = os.path.join(s.prefix, "etc", "ppy.conf")
+    os.makedirs(os.path.dirname(conf), 0o755, exist_ok=True)
+    with open(conf, "w") as f:
+        f.write("".join("interpreter %s\n" % p for p in [*pythons.values(), flask_py]))
+    os.chmod(conf, 0o644)
+    vs = [Variant("apps:builtin", "ppy hello, built-in interpreter", "caller",
+                  [s.ppy, s.hello], exp_hello(OWNER), "apps")]
+    for n, py in pythons.items():
+        script = s.script("hello-venv-%d.py" % n, "#!%s %s\n%s" % (s.ppy, py, HELLO))
+        vs.append(Variant("apps:venv-%d" % n, "ppy hello, venv of %d files" % n, "caller",
+                          [s.ppy, script], exp_hello(OWNER), "apps"))
+        vs.append(Variant("apps:check-%d" % n, "ppy --check, venv of %d files (the static "
+                          "walk)" % n, "caller", [s.ppy, "--check", script], None, "apps"))
+    fl = s.script("flask-ppy.py", "#!%s %s\n%s" % (s.ppy, flask_py, FLASK_SCRIPT))
+    plain = s.script("flask-plain.py", FLASK_SCRIPT)
+    hello_flask = s.script("hello-flask-venv.py", "#!%s %s\n%s" % (s.ppy, flask_py, HELLO))
+    vs += [
+        Variant("flask:ppy", "ppy: import flask", "caller", [s.ppy, fl], None, "flask"),
+        Variant("flask:plain", "venv python -I: import flask (no ppy)", "caller",
+                [flask_py, "-I", plain], None, "flask"),
+        Variant("flask:ppy-hello", "ppy hello in the Flask venv", "caller", [s.ppy, hello_flask],
+                exp_hello(OWNER), "flask"),
+        Variant("flask:plain-hello", "venv python -I hello (no ppy)", "caller",
+                [flask_py, "-I", s.hello], exp_hello(CALLER), "flask"),
+    ]
+    return vs
+
+
+def flask_import_times(by, runners, rounds):
+    """The import itself, timed inside each process (perf_counter_ns around `import
+    flask`), ppy and plain alternated, ROUNDS each."""
+    out = {"flask:ppy": [], "flask:plain": []}
+    for _ in range(rounds):
+        for key in random.sample(list(out), 2):
+            v = by[key]
+            r = runners[v.runner].call(v.argv, capture=True)
+            m = re.search(r"imported flask in (\d+) ns", r["out"])
+            if r["status"] == [0] and m:
+                out[key].append(int(m.group(1)))
+    return out
+
+
+def apps_report(rep, vs, imports, goals):
+    by = {v.key: v for v in vs}
+    base = by["apps:builtin"].median_
+    rep.add("## Real applications: venv size and a framework import", "",
+            "ppy checks what a script loads where it is loaded, not what is installed: a "
+            "launch does not walk the virtualenv (`ppy --check` still does, for the whole "
+            "static answer). Venvs made with `python3 -m venv --without-pip`, padded with N "
+            "small modules in site-packages; each named in ppy.conf, each hello script's #! "
+            "line names its venv. × built-in: ratio to ppy's hello under the built-in "
+            "interpreter, same rounds.", "")
+    rows = [[by["apps:builtin"].label, "%s [%s–%s]" % (fmt_ms(base), fmt_ms(by["apps:builtin"].q1_),
+                                                    fmt_ms(by["apps:builtin"].q3_)), "1.000", ""]]
+    for n in VENV_SIZES:
+        v, c = by["apps:venv-%d" % n], by["apps:check-%d" % n]
+        rows.append([v.label, "%s [%s–%s]" % (fmt_ms(v.median_), fmt_ms(v.q1_), fmt_ms(v.q3_)),
+                     "%.3f" % (v.median_ / base), "%s ms" % fmt_ms(c.median_)])
+    rep.table(["launch", "ms [IQR]", "× built-in", "`ppy --check` of it"], rows)
+    v = by["apps:venv-10000"]
+    goals.append(("apps: a venv of 10,000 files adds ≤ 5% to a hello world under the built-in "
+                  "interpreter", v.median_ / base <= 1.05,
+                  "×%.3f (%s ms against %s ms)" % (v.median_ / base, fmt_ms(v.median_),
+                                                   fmt_ms(base))))
+    p, q = by["flask:ppy"], by["flask:plain"]
+    ph, qh = by["flask:ppy-hello"], by["flask:plain-hello"]
+    ip, iq = med(imports["flask:ppy"]), med(imports["flask:plain"])
+    rep.add("Flask (%s) in a venv with its dependencies: a script that imports it, under ppy "
+            "and under the same venv's python -I as the caller, interleaved; the import "
+            "itself is also timed inside each process (%d runs each)." %
+            (FLASK, len(imports["flask:ppy"])), "")
+    rep.table(["", "ppy ms", "no ppy ms", "ratio"], [
+        ["whole launch of `import flask`", fmt_ms(p.median_), fmt_ms(q.median_),
+         "%.3f" % (p.median_ / q.median_)],
+        ["hello in the same venv (launch cost only)", fmt_ms(ph.median_), fmt_ms(qh.median_),
+         "%.3f" % (ph.median_ / qh.median_)],
+        ["`import flask` itself, timed inside", fmt_ms(ip), fmt_ms(iq), "%.3f" % (ip / iq)],
+    ])
+    goals.append(("apps: importing Flask under ppy costs ≤ 10% more than without", ip / iq <= 1.10,
+                  "×%.3f (%s ms against %s ms; the whole launch ×%.3f)" %
+                  (ip / iq, fmt_ms(ip), fmt_ms(iq), p.median_ / q.median_)))
+
+
 # ----------------------------------------------------------------------------- report
 
 def machine(worktree):
@@ -1105,8 +1238,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (under a minute)")
     ap.add_argument("--reps", type=int, help="launch repetitions (default 200, quick 30)")
-    ap.add_argument("--only", default="launcher,scale,library",
-                    help="comma list of sections: launcher, scale, library")
+    ap.add_argument("--only", default="launcher,scale,library,apps",
+                    help="comma list of sections: launcher, scale, library, apps")
     ap.add_argument("--dir", default="/var/lib/ppy-bench",
                     help="root-owned work directory directly under /var/lib")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
@@ -1202,6 +1335,21 @@ def main():
                 target_ms=5 if args.quick else 10)
             prctl_report(body, pthr, pcounts, pnotes, goals)
             raw["prctl"] = dict(throughput=pthr, counts=pcounts, notes=pnotes)
+        if "apps" in sections:
+            avs = app_variants(s)
+            bad = [v for v in avs if not v.verify(runners)]
+            if bad:
+                sys.exit("bench: an apps variant failed its check: %s" % "; ".join(
+                    "%s: %s %s" % (v.key, v.verified["out"][-100:], v.verified["err"][-200:])
+                    for v in bad))
+            interleave(avs, runners, max(10, reps // 4), label="apps")
+            for v in avs:
+                v.median_, (v.q1_, v.q3_), v.n_ = med(v.ns), quart(v.ns), len(v.ns)
+            imports = flask_import_times({v.key: v for v in avs}, runners,
+                                         10 if args.quick else 40)
+            apps_report(body, avs, imports, goals)
+            raw["apps"] = dict(variants=[v.summary() | {"ns": v.ns} for v in avs],
+                               flask_import_ns=imports)
     finally:
         try:
             if not args.keep:
