@@ -158,6 +158,27 @@ def stop(proc):
     return proc.communicate()[0]
 
 
+def serve(path, n=4, url="http://127.0.0.1:80/", context=None, cwd=None, processes=1):
+    """Start the server PATH, take N answers from URL and the state of its processes once
+    there are PROCESSES of them (workers boot after the first answers), stop it:
+    (answers, processes, its output)."""
+    proc = start(path, cwd=cwd)
+    try:
+        answers = [fetch(url, context=context) for _ in range(n)]
+        end = time.monotonic() + 30
+        while len(procs := group_processes(proc)) < processes and time.monotonic() < end:
+            time.sleep(0.1)
+    finally:
+        log = stop(proc)
+    return answers, procs, log
+
+
+def assert_served_by_nothing(answers, log=""):
+    """Every answer came from the owner's uid with nothing in any capability set."""
+    assert all(a["uid"] == OWNER and set(a["caps"].values()) == {ZERO} for a in answers), \
+        (answers, log)
+
+
 def assert_nothing_held(procs, at_least):
     assert len(procs) >= at_least, procs
     for pid, (cmdline, caps) in procs.items():
@@ -168,16 +189,8 @@ def assert_nothing_held(procs, at_least):
 # ---------------------------------------------------------------- servers (E)
 
 def test_gunicorn_flask_two_workers_on_port_80(inst):
-    path = recipe(inst, "serve_gunicorn.py")
-    proc = start(path)
-    try:
-        answers = [fetch("http://127.0.0.1:80/") for _ in range(8)]
-        procs = group_processes(proc)
-    finally:
-        log = stop(proc)
-    assert {a["uid"] for a in answers} == {OWNER}, log
-    assert all(a["caps"] == dict.fromkeys(("CapInh", "CapPrm", "CapEff", "CapAmb"), ZERO)
-               for a in answers), answers
+    answers, procs, log = serve(recipe(inst, "serve_gunicorn.py"), n=8, processes=3)
+    assert_served_by_nothing(answers, log)
     assert answers[0]["cwd"] == inst.app       # the script's directory: gunicorn's --chdir
     assert_nothing_held(procs, 3)              # the master and two workers
     assert "Booting worker" in log
@@ -186,28 +199,16 @@ def test_gunicorn_flask_two_workers_on_port_80(inst):
 def test_uvicorn_starlette_two_spawned_workers_on_port_80(inst):
     # uvicorn's workers are new interpreters (multiprocessing spawn): they too start under
     # ppy's boot (ppy_boot.child), with the code-origin rule, and hold nothing.
-    path = recipe(inst, "serve_uvicorn.py")
-    proc = start(path)
-    try:
-        answers = [fetch("http://127.0.0.1:80/") for _ in range(8)]
-        procs = group_processes(proc)
-    finally:
-        log = stop(proc)
-    assert all(a["uid"] == OWNER and set(a["caps"].values()) == {ZERO} for a in answers), log
+    answers, procs, log = serve(recipe(inst, "serve_uvicorn.py"), n=8, processes=3)
+    assert_served_by_nothing(answers, log)
     assert_nothing_held(procs, 3)
     spawned = [c for c, _ in procs.values() if "ppy_boot.child" in c and "spawn_main" in c]
     assert len(spawned) == 2, procs
 
 
 def test_hypercorn_two_workers_on_port_80(inst):
-    path = recipe(inst, "serve_hypercorn.py")
-    proc = start(path)
-    try:
-        answers = [fetch("http://127.0.0.1:80/") for _ in range(4)]
-        procs = group_processes(proc)
-    finally:
-        stop(proc)
-    assert all(a["uid"] == OWNER and set(a["caps"].values()) == {ZERO} for a in answers)
+    answers, procs, log = serve(recipe(inst, "serve_hypercorn.py"), processes=3)
+    assert_served_by_nothing(answers, log)
     assert_nothing_held(procs, 3)
 
 
@@ -219,17 +220,12 @@ def test_aiohttp_tls_on_port_443(inst):
     for f, mode in ((key, 0o600), (cert, 0o644)):
         os.chown(f, OWNER, OWNER)
         os.chmod(f, mode)
-    path = recipe(inst, "serve_aiohttp.py")
-    proc = start(path)
     insecure = ssl.create_default_context()
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
-    try:
-        answer = fetch("https://127.0.0.1:443/", context=insecure)
-        procs = group_processes(proc)
-    finally:
-        log = stop(proc)
-    assert answer["uid"] == OWNER and set(answer["caps"].values()) == {ZERO}, log
+    answers, procs, log = serve(recipe(inst, "serve_aiohttp.py"), n=1,
+                                url="https://127.0.0.1:443/", context=insecure)
+    assert_served_by_nothing(answers, log)
     assert_nothing_held(procs, 1)
 
 
@@ -308,14 +304,9 @@ def test_gunicorn_started_from_the_callers_directory_loads_the_owners_app(inst):
     os.chown(caller_dir, CALLER, CALLER)
     with open(os.path.join(caller_dir, "hello_wsgi.py"), "w") as f:
         f.write("raise SystemExit('CALLER-CODE-RAN')\n")
-    path = recipe(inst, "serve_gunicorn.py")
-    proc = start(path, cwd=caller_dir)
-    try:
-        answer = fetch("http://127.0.0.1:80/")
-    finally:
-        log = stop(proc)
+    answers, _, log = serve(recipe(inst, "serve_gunicorn.py"), n=1, cwd=caller_dir)
     assert "CALLER-CODE-RAN" not in log
-    assert answer["cwd"] == inst.app
+    assert answers[0]["cwd"] == inst.app
 
 
 def test_a_gunicorn_config_file_from_the_caller_is_refused(inst):
