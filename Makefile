@@ -106,7 +106,7 @@ $(PRCTL_EXT): ppy_py/_build/prctlmodule.c ppy_py/_build/prctl_compat.h
 	$(CC) $(EXT_CFLAGS) -Wall -Wextra -Werror -o $@ ppy_py/_build/prctlmodule.c $(EXT_LDFLAGS)
 
 install: all
-	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py \
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python/ppy_py \
 		$(DESTDIR)$(LIBDIR)/python/ppy_py/compat
 	install -m 0755 wrapper/ppy $(DESTDIR)$(BINDIR)/ppy
 	install -D -m 0644 doc/ppy.1 $(DESTDIR)$(MANDIR)/man1/ppy.1

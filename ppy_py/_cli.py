@@ -317,6 +317,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(audit_line(path, st, caps, code, verdict, never, who, warnings), flush=True)
     print("# %(files)d capped files: %(run)d would run, %(refused)d refused, "
           "%(never)d never honoured, %(warned)d with warnings" % counts)
+    if status == 0 and getattr(args, "strict", False) and (counts["refused"] or counts["warned"]):
+        return 3
     return status
 
 
@@ -367,14 +369,19 @@ def build_parser() -> argparse.ArgumentParser:
         "audit", help="list capped files under a directory and ppy's verdict on each",
         description="Walk DIR (symbolic links are not followed) and print one tab-separated "
                     "line per regular file with a security.capability xattr: PATH, "
-                    "owner=UID(name):GID(name), mode=, caps=, status= and verdict= (the "
-                    "exit status and line of 'PPY --check PATH', run as you), and never= "
-                    "when ppy would refuse the file's capabilities whoever runs it "
-                    "(namespaced v3 entry, owned by uid or gid 0, empty or v1 entry). "
-                    "A last line '# N capped files: ...' sums up.")
+                    "owner=UID(name):GID(name), mode=, caps=, status=, who= (who may start "
+                    "it), verdict= (the exit status and line of 'PPY --check PATH', run as "
+                    "you), warning= (its warnings), and never= when ppy would refuse the "
+                    "file's capabilities whoever runs it (namespaced v3 entry, owned by uid "
+                    "or gid 0, empty or v1 entry). A last line '# N capped files: ...' sums "
+                    "up. ppy --check runs with your rights: a script only a group may start "
+                    "is checked only when you are in that group.")
     p.add_argument("dir", metavar="DIR")
     p.add_argument("--ppy", metavar="PATH",
                    help="the installed launcher (default: ppy on PATH)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with 3 when a capped file would be refused or has a warning "
+                        "(for cron and monitoring)")
     p.set_defaults(func=cmd_audit)
     return parser
 

@@ -18,7 +18,19 @@ nothing is cached, so a change made by other code is never overwritten.
 
 import errno as _errno
 
-from ._capng import ffi, lib
+import _ppy_sys
+
+try:
+    from ._capng import ffi, lib
+except ImportError:   # no cffi backend in this interpreter, or ppy_py built for another
+    ffi = lib = None  # Python: everything but another process's state goes through _ppy_sys
+
+# prctl(2) options and flags (linux/prctl.h, linux/securebits.h), for _ppy_sys.prctl.
+PR_GET_KEEPCAPS, PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_GET_SECUREBITS = 7, 23, 24, 27
+PR_GET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 39, 47
+PR_CAP_AMBIENT_IS_SET, PR_CAP_AMBIENT_RAISE, PR_CAP_AMBIENT_LOWER = 1, 2, 3
+PR_CAP_AMBIENT_CLEAR_ALL, SECBIT_NO_CAP_AMBIENT_RAISE = 4, 1 << 6
+_prctl = _ppy_sys.prctl   # its result, or -errno, as capng_helpers.c's ppy_prctl
 from _ppy_sys import Scope as _Scope
 from _ppy_sys import eff_lower as _lower
 from _ppy_sys import eff_raise as _raise
@@ -71,7 +83,7 @@ def errno_text(err: int) -> str:
     return text(err)
 
 
-_STEP_NAMES = {
+_STEP_NAMES = {} if lib is None else {
     lib.PPY_STEP_CAPGET: "capget",
     lib.PPY_STEP_BOUNDING: "PR_CAPBSET_READ",
     lib.PPY_STEP_AMBIENT: "PR_CAP_AMBIENT_IS_SET",
@@ -149,6 +161,10 @@ class CapState:
         """
         if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
             raise ValueError("pid must be a positive int, not %r" % (pid,))
+        if lib is None:
+            raise ImportError("CapState.for_pid needs libcap-ng through cffi: install cffi "
+                              "in this interpreter (python3-cffi-backend, or pip install "
+                              "cffi), or build ppy_py for this Python")
         st = ffi.new("struct ppy_state *")
         rc = lib.ppy_read_pid(pid, st, LAST_CAP)
         if rc != 0:
@@ -262,8 +278,11 @@ def current() -> "CapState":
 
     capget(2) for effective/permitted/inheritable, PR_CAPBSET_READ and
     PR_CAP_AMBIENT_IS_SET for every capability up to cap_last_cap,
-    PR_GET_SECUREBITS, PR_GET_NO_NEW_PRIVS and PR_GET_KEEPCAPS.
+    PR_GET_SECUREBITS, PR_GET_NO_NEW_PRIVS and PR_GET_KEEPCAPS (in one C call through
+    cffi where the interpreter has its backend, else through _ppy_sys).
     """
+    if lib is None:
+        return _current_sys()
     st = ffi.new("struct ppy_state *")
     rc = lib.ppy_read_state(st, LAST_CAP)
     if rc != 0:
@@ -285,14 +304,45 @@ def current() -> "CapState":
     )
 
 
+def _current_sys() -> "CapState":
+    """current() through _ppy_sys, the same calls in the same order, for an interpreter
+    without cffi's backend."""
+    e, p, i = _capget()
+    bounding = ambient = 0
+    values = []
+    for cap in range(min(LAST_CAP, 63) + 1):
+        rc = _prctl(PR_CAPBSET_READ, cap)
+        if rc < 0:
+            return _read_failed("PR_CAPBSET_READ", rc)
+        bounding |= (rc != 0) << cap
+        if (p & i) >> cap & 1:   # ambient stays within permitted & inheritable
+            rc = _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap)
+            if rc < 0:
+                return _read_failed("PR_CAP_AMBIENT_IS_SET", rc)
+            ambient |= (rc != 0) << cap
+    for option, name in ((PR_GET_SECUREBITS, "PR_GET_SECUREBITS"),
+                         (PR_GET_NO_NEW_PRIVS, "PR_GET_NO_NEW_PRIVS"),
+                         (PR_GET_KEEPCAPS, "PR_GET_KEEPCAPS")):
+        rc = _prctl(option)
+        if rc < 0:
+            return _read_failed(name, rc)
+        values.append(rc)
+    return CapState(_from_mask(e), _from_mask(p), _from_mask(i), _from_mask(bounding),
+                    _from_mask(ambient), values[0], bool(values[1]), bool(values[2]))
+
+
+def _read_failed(step: str, rc: int) -> "CapState":
+    raise capability_error("cannot read the capability state (%s): %s"
+                           % (step, errno_text(-rc)), -rc, operation="read")
+
+
 def _capget() -> "tuple[int, int, int]":
-    buf = ffi.new("uint64_t[3]")
-    rc = lib.ppy_capget(buf, buf + 1, buf + 2)
-    if rc != 0:
+    caps = _ppy_sys.capget()
+    if not isinstance(caps, tuple):
         raise capability_error(
-            "cannot read capabilities (capget): %s" % errno_text(-rc), -rc, operation="read"
-        )
-    return buf[0], buf[1], buf[2]
+            "cannot read capabilities (capget): %s" % errno_text(-caps), -caps,
+            operation="read")
+    return caps
 
 
 def setpcap_why(err: int) -> str:
@@ -307,7 +357,7 @@ def setpcap_why(err: int) -> str:
 
 def _capset(e: int, p: int, i: int, verb: str, where: str, capset: str, mask: int) -> None:
     """capset(2), or raise "cannot <verb> <caps> <where>: <errno>"."""
-    rc = lib.ppy_capset(e, p, i)
+    rc = _ppy_sys.capset(e, p, i)
     if rc != 0:
         raise capability_error(
             "cannot %s %s %s: %s" % (verb, macros(mask), where, errno_text(-rc)),
@@ -534,11 +584,11 @@ def drop_bounding(*caps: "CapLike | CapSet") -> None:
     """
     mask = mask_of(caps) if caps else ALL_MASK
     for cap in caps_of_mask(mask):
-        rc = lib.ppy_prctl(lib.PR_CAPBSET_READ, cap, 0, 0, 0)
+        rc = _prctl(PR_CAPBSET_READ, cap, 0, 0, 0)
         if rc == 0:
             continue
         if rc > 0:
-            rc = lib.ppy_prctl(lib.PR_CAPBSET_DROP, cap, 0, 0, 0)
+            rc = _prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
         if rc < 0:
             raise capability_error(
                 "cannot drop %s from bounding: %s" % (cap.macro, setpcap_why(-rc)),
@@ -589,7 +639,7 @@ class Ambient:
 
     def __contains__(self, cap: object) -> bool:
         number = parse_cap(cap)
-        rc = lib.ppy_prctl(lib.PR_CAP_AMBIENT, lib.PR_CAP_AMBIENT_IS_SET, number, 0, 0)
+        rc = _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, number, 0, 0)
         if rc < 0:
             raise _ambient_failed("read", number, rc)
         return rc == 1
@@ -619,11 +669,11 @@ class Ambient:
                     capset="ambient",
                     caps=(cap,),
                 )
-            rc = lib.ppy_prctl(lib.PR_CAP_AMBIENT, lib.PR_CAP_AMBIENT_RAISE, cap, 0, 0)
+            rc = _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0)
             if rc < 0:
                 if -rc == _errno.EPERM:
-                    bits = lib.ppy_prctl(lib.PR_GET_SECUREBITS, 0, 0, 0, 0)
-                    if bits >= 0 and bits & lib.SECBIT_NO_CAP_AMBIENT_RAISE:
+                    bits = _prctl(PR_GET_SECUREBITS, 0, 0, 0, 0)
+                    if bits >= 0 and bits & SECBIT_NO_CAP_AMBIENT_RAISE:
                         raise capability_error(
                             "cannot raise %s in ambient: securebit "
                             "NO_CAP_AMBIENT_RAISE is set" % cap.macro,
@@ -637,13 +687,13 @@ class Ambient:
     def lower_caps(self, *caps: "CapLike | CapSet") -> None:
         """PR_CAP_AMBIENT_LOWER each cap (not an error if it is not set)."""
         for cap in caps_of_mask(mask_of(caps)):
-            rc = lib.ppy_prctl(lib.PR_CAP_AMBIENT, lib.PR_CAP_AMBIENT_LOWER, cap, 0, 0)
+            rc = _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0)
             if rc < 0:
                 raise _ambient_failed("lower", cap, rc)
 
     def clear(self) -> None:
         """PR_CAP_AMBIENT_CLEAR_ALL: empty the ambient set."""
-        rc = lib.ppy_prctl(lib.PR_CAP_AMBIENT, lib.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+        rc = _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
         if rc < 0:
             err = -rc
             raise capability_error(

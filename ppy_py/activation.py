@@ -32,7 +32,7 @@ import sys
 
 import _ppy_sys
 
-from ._errors import ThreadedCredentialError, capability_error
+from ._errors import CapabilityError, ThreadedCredentialError, capability_error
 
 __all__ = ["bind", "drop_all", "serve", "sockets", "LISTEN_FDS_START"]
 
@@ -100,11 +100,17 @@ def bind(addresses: "list[str]", backlog: int = 1024) -> "list[socket.socket]":
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            if addr[1] < limit:
-                _bind_raised(sock, addr)
-            else:
-                sock.bind(addr)
-            sock.listen(backlog)
+            try:
+                if addr[1] < limit:
+                    _bind_raised(sock, addr)
+                else:
+                    sock.bind(addr)
+                sock.listen(backlog)
+            except CapabilityError:
+                raise
+            except OSError as e:   # EADDRINUSE, EADDRNOTAVAIL...: say which address
+                raise OSError(e.errno, "activation: cannot listen on %s: %s"
+                              % (addresses[len(bound) - 1], e.strerror)) from None
     except BaseException:
         for sock in bound:
             sock.close()

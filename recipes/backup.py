@@ -13,8 +13,10 @@ Who may start it: anyone, safely. What it archives and where the archive goes co
 from backup.conf beside it, which only root or the account can write (read with
 ppy_py.trusted_config, which checks that, hop by hop); it takes no arguments. The archive
 is written with the account's own rights, mode 0600. cap_dac_read_search is raised only
-while the sources are read. To let only some users start it: chgrp operators backup.py;
-chmod 0750 backup.py (then ppy --check no longer warns).
+while the sources are read. To let only some users start it, give it their group before
+the setcap (a chown or chgrp removes file capabilities): install -o backup -g operators
+-m 0750 ...; the script then runs with that group as its gid (ppy --check then no longer
+warns).
 """
 import os
 import sys

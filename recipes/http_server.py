@@ -13,7 +13,8 @@
 Who may start it: anyone, safely. The directory, the port and the address come only from
 http_server.conf beside it, which only root or the account can write (checked with
 ppy_py.trusted_config); the caller may only add --once (answer one request and exit).
-The capability is raised only for bind(); the server then runs with nothing effective.
+The capability is raised only for bind() and dropped for good right after: the server then
+holds nothing.
 """
 import functools
 import http.server
@@ -36,6 +37,7 @@ if not conf.get("directory", "").startswith("/") or not conf["port"].isdigit():
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=conf["directory"])
 with ppy_py.raised("net_bind_service"):
     server = http.server.HTTPServer((conf["bind"], int(conf["port"])), handler)
+ppy_py.drop_caps("net_bind_service")    # bound: no need for it again, ever
 print("serving %s on %s:%s, effective capabilities: %s"
       % (conf["directory"], conf["bind"], conf["port"], ppy_py.current().effective or "none"),
       flush=True)

@@ -9,7 +9,8 @@
 
 Who may start it: only the members of group timekeepers. The time is the caller's to
 choose, so the callers are limited instead: mode 0750, and the script refuses to run when
-others may execute it. --check calls settimeofday(NULL, NULL): the kernel checks
+others may execute it. (install sets the group before setcap: a chown or chgrp removes
+file capabilities. ppy runs the script with the file's group, timekeepers, as its gid.) --check calls settimeofday(NULL, NULL): the kernel checks
 CAP_SYS_TIME and changes nothing.
 """
 import ctypes

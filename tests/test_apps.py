@@ -251,13 +251,18 @@ def test_without_the_helper_a_library_bind_fails_and_says_why(inst):
 def test_flask_debug_reloader_reexecutes_through_the_boot(inst):
     # Werkzeug's reloader runs sys.orig_argv again in a child, which holds no capability:
     # the boot re-reads the script from its path and runs it under the same rule.
+    # The README's pattern: the first process binds port 80, the re-executed child serves.
     path = capped(inst, "serve_debug.py", """
-        import hello_wsgi
-        hello_wsgi.app.run(host="127.0.0.1", port=8080, debug=True, use_reloader=True)
+        import os, ppy_py, hello_wsgi
+        if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+            hello_wsgi.app.run(host="127.0.0.1", port=80, debug=True)
+        else:
+            with ppy_py.raised("net_bind_service"):
+                hello_wsgi.app.run(host="127.0.0.1", port=80, debug=True)
     """)
     proc = start(path)
     try:
-        answer = fetch("http://127.0.0.1:8080/")
+        answer = fetch("http://127.0.0.1:80/")
         procs = group_processes(proc)
     finally:
         log = stop(proc)

@@ -316,6 +316,9 @@ def test_audit_an_install():
         assert rows[reader]["warning"].startswith("any local user may start it, and "
                                                   "cap_dac_read_search reads or writes files")
         assert rows[grouped]["status"] == "66" and "who" not in rows[grouped]
+        # --strict: 3 when anything would be refused or warned about (for cron).
+        assert cli("audit", inst.scripts, "--ppy", inst.ppy, "--strict").returncode == 3
+        assert cli("audit", sub, "--ppy", inst.ppy).returncode == 0
 
         r = rows[root_owned]
         assert r["owner"] == "0(root):0(root)" and r["status"] == str(EX_FILE)

@@ -343,7 +343,7 @@ def test_a_pth_adding_another_accounts_directory_refuses_the_launch(venv_inst):
         refused(run([script]), EX_INSTALL, "boot", pth, "adds directory " + src,
                 "owned by uid %d" % STRANGER)
         proc = run([venv_inst.ppy, "--check", script])
-        refused(proc, EX_INSTALL, "directory added by a .pth file", src)
+        refused(proc, EX_INSTALL, "directory that %s adds" % pth, src)
     finally:
         os.unlink(pth)
         shutil.rmtree(src)
@@ -443,3 +443,54 @@ def test_boot_imports_the_checked_ppy_py_not_one_in_the_venv(venv_inst):
         assert proc.stdout.splitlines()[1].startswith(venv_inst.libdir + "/")
     finally:
         shutil.rmtree(planted)
+
+
+def test_a_venv_without_cffi_still_raises_reads_and_drops():
+    # raised(), current() and drop_caps() go through _ppy_sys (no cffi backend needed): a
+    # venv made without system site-packages and without cffi, as `python3 -m venv` makes.
+    inst = Install()
+    try:
+        venv = os.path.join(inst.base, "plain-venv")
+        subprocess.run([PYTHON, "-m", "venv", "--without-pip", venv], check=True)
+        python = os.path.join(venv, "bin", "python")
+        inst.write_conf("interpreter %s\n" % python)
+        body = textwrap.dedent("""
+            import importlib.util, socket, ppy_py
+            print(importlib.util.find_spec("_cffi_backend") is None)
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with ppy_py.raised("net_bind_service"):
+                s.bind(("127.0.0.1", 80))
+            print(ppy_py.current().permitted)
+            ppy_py.drop_caps("net_bind_service")
+            print(ppy_py.current().permitted or "none")
+        """)
+        path = venv_script(inst, body, interpreter=python)
+        proc = run([path])
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[1:] == ["True", "cap_net_bind_service", "none"]
+    finally:
+        inst.remove()
+
+
+def test_check_warns_about_an_editable_finder_mapping_to_another_accounts_directory(venv_inst):
+    # setuptools' newer editable installs: a .pth that imports a finder module whose MAPPING
+    # names the source directory. Nothing of it runs until the package is imported (then the
+    # rule refuses it); ppy --check reads the mapping and says so.
+    src = os.path.join(venv_inst.base, "checkout-finder")
+    os.makedirs(os.path.join(src, "mylib"), exist_ok=True)
+    os.chown(src, STRANGER, STRANGER)
+    site = os.path.dirname(venv_inst.greeting)
+    finder = os.path.join(site, "__editable___mylib_0_1_finder.py")
+    with open(finder, "w") as f:
+        f.write("import sys\nMAPPING: dict[str, str] = {'mylib': %r}\n"
+                "def install():\n    pass\n" % os.path.join(src, "mylib"))
+    try:
+        proc = run([venv_inst.ppy, "--check", venv_script(venv_inst)])
+        assert proc.returncode == 0, proc.stderr
+        assert ("warning: the editable install %s maps a package to %s, which would be refused "
+                "if imported: directory %s is owned by uid %d" % (
+                    finder, os.path.join(src, "mylib"), src, STRANGER)) in proc.stdout
+    finally:
+        os.unlink(finder)
+        shutil.rmtree(src)

@@ -552,12 +552,15 @@ static void reset_scheduling(void)
 	struct rlimit none = { 0, 0 };
 	int policy, prio;
 
-	if ((policy = sched_getscheduler(0)) < 0)
+	/* The system calls themselves: musl's wrappers answer ENOSYS (POSIX's per-process
+	   scheduling is not Linux's per-thread one). */
+	if ((policy = (int)syscall(SYS_sched_getscheduler, 0)) < 0)
 		die_errno(PPY_EX_SYSCALL, "sched_getscheduler");
 	prio = policy & ~SCHED_RESET_ON_FORK;
 	/* SCHED_RESET_ON_FORK stays: only a privileged process may clear it. */
 	if ((prio == SCHED_FIFO || prio == SCHED_RR || prio == SCHED_DEADLINE) &&
-	    sched_setscheduler(0, SCHED_OTHER | (policy & SCHED_RESET_ON_FORK), &zero) != 0)
+	    syscall(SYS_sched_setscheduler, 0, SCHED_OTHER | (policy & SCHED_RESET_ON_FORK),
+		    &zero) != 0)
 		die_errno(PPY_EX_SYSCALL, "leaving the caller's real-time scheduling policy");
 	errno = 0;
 	prio = getpriority(PRIO_PROCESS, 0);
@@ -814,8 +817,12 @@ static void origin_or_die(struct ppy_origin *o, const char *path, int want_dir, 
 		    "anything on the way to it", what, shown, o->why,
 		    owner ? " or the script's owner" : "");
 	if (rc != 0) {
+		char step[PATH_MAX * 4 + 1];
+		/* o->real holds the path as far as the walk got: say which step failed. */
+		escape(o->real[0] ? o->real : "/", step, sizeof step);
 		errno = rc;
-		die_errno(PPY_EX_INSTALL, "%s %s", what, shown);
+		die_errno(PPY_EX_INSTALL, "%s %s: cannot reach %s as uid %u", what, shown, step,
+			  (unsigned)getuid());
 	}
 }
 
@@ -854,6 +861,7 @@ static int is_code_file(const char *name)
 }
 
 static void check_pth(const char *file, uid_t owner);
+static void check_editable_finder(const char *file, uid_t owner);
 
 /*
  * Every file and directory under DIR (an open directory, at WHERE below the tree ROOT)
@@ -919,10 +927,15 @@ static void check_tree(int dir, const char *root, const char *where, int depth, 
 			else if (bad_above)
 				warn("%s would be refused if imported: a directory above it is "
 				     "not root's or the owner's alone", shown);
-			if (depth >= 1 && strlen(e->d_name) > 4 &&
-			    strcmp(e->d_name + strlen(e->d_name) - 4, ".pth") == 0 &&
-			    strcmp(where + strlen(where) - strlen("site-packages"), "site-packages") == 0)
+			int in_site = strcmp(where + strlen(where) - strlen("site-packages"),
+					     "site-packages") == 0;
+			if (depth >= 1 && in_site && strlen(e->d_name) > 4 &&
+			    strcmp(e->d_name + strlen(e->d_name) - 4, ".pth") == 0)
 				check_pth(sub, owner);
+			if (depth >= 1 && in_site && strncmp(e->d_name, "__editable___", 13) == 0 &&
+			    strlen(e->d_name) > 10 &&
+			    strcmp(e->d_name + strlen(e->d_name) - 10, "_finder.py") == 0)
+				check_editable_finder(sub, owner);
 		}
 		if (S_ISDIR(st.st_mode)) {
 			int fd = depth >= 24 ? -1 : openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
@@ -995,7 +1008,50 @@ static void check_pth(const char *file, uid_t owner)
 			    >= sizeof added || stat(added, &st) != 0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;   /* site adds only directories that exist */
-		check_trusted_tree(added, "directory added by a .pth file:", owner, 0);
+		char what[PATH_MAX * 4 + 64], shown[PATH_MAX * 4 + 1];
+		escape(file, shown, sizeof shown);
+		snprintf(what, sizeof what, "directory that %s adds:", shown);
+		check_trusted_tree(added, what, owner, 0);
+	}
+}
+
+/*
+ * setuptools' editable installs (pip install -e) that a .pth does not name by directory:
+ * its __editable___NAME_finder.py maps each package to a source directory (MAPPING =
+ * {'pkg': '/home/dev/src/pkg'}), imported through a finder of its own. Each absolute path
+ * quoted there that breaks the rule is a warning: the package would be refused if imported.
+ */
+static void check_editable_finder(const char *file, uid_t owner)
+{
+	char text[65536], shown[PATH_MAX * 4 + 1], where[PATH_MAX * 4 + 1], *map, *q, *end;
+	ssize_t n;
+	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 || (n = read(fd, text, sizeof text - 1)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return;   /* its own check (check_tree's) already spoke of the file */
+	}
+	close(fd);
+	text[n] = '\0';
+	if (!(map = strstr(text, "\nMAPPING")) || !(end = strchr(map + 1, '\n')))
+		return;
+	*end = '\0';
+	escape(file, shown, sizeof shown);
+	for (q = map; (q = strpbrk(q, "'\"")); ) {
+		char quote = *q++, *close_q = strchr(q, quote), path[PATH_MAX];
+		struct ppy_origin o = { .owner = owner };
+		if (!close_q)
+			break;
+		if (*q == '/' && (size_t)(close_q - q) < sizeof path) {
+			memcpy(path, q, (size_t)(close_q - q));
+			path[close_q - q] = '\0';
+			escape(path, where, sizeof where);
+			if (ppy_origin_walk(&o, path, 1) == PPY_ORIGIN_UNTRUSTED)
+				warn("the editable install %s maps a package to %s, which would be "
+				     "refused if imported: %s", shown, where, o.why);
+		}
+		q = close_q + 1;
 	}
 }
 
@@ -1328,7 +1384,8 @@ static void read_xattr(struct script *s)
 	if (s->xattr_len >= 0)
 		return;
 	if (errno == ENODATA)
-		die(PPY_EX_CAPS, "has no file capabilities; as root grant what it needs, e.g. "
+		die(PPY_EX_CAPS, "has no file capabilities (a write, chown or chgrp removes them); "
+		    "as root grant what it needs, e.g. "
 		    "setcap cap_net_bind_service=p %s", script_shown);
 	if (errno == ERANGE)
 		die(PPY_EX_CAPS, "malformed capability xattr (too long)");
@@ -1911,11 +1968,11 @@ static void usage(void)
 		"usage: ppy [--] SCRIPT [ARG...]   run SCRIPT with its file capabilities, as its owner\n"
 		"       ppy --check SCRIPT         say whether and how SCRIPT would run, run nothing\n"
 		"       ppy --help | --version\n"
-		"interpreter %s, library %s, grantable: %s\n"
+		"interpreter %s, library %s, configuration %s, grantable: %s\n"
 		"exit status when ppy refuses: 64 usage, 66 cannot open, 80 script file, 81 directory,\n"
 		"82 mount, 83 capabilities, 84 changed during launch, 85 caller state, 86 installation,\n"
 		"87 system call failed, 88 interpreter start-up (ppy_boot.py)\n",
-		PPY_PYTHON, PPY_LIBDIR, PPY_GRANTABLE);
+		PPY_PYTHON, PPY_LIBDIR, PPY_CONF, PPY_GRANTABLE);
 }
 
 int main(int argc, char **argv, char **envp)
@@ -1966,7 +2023,15 @@ int main(int argc, char **argv, char **envp)
 	set_caps(perm, 0, inh, "clearing the effective set");
 
 	/* Started through "#!/usr/local/bin/ppy INTERPRETER": the kernel passes that word. */
-	read_conf(&conf);
+	{
+		/* Which script it is depends on the configuration (the first word may be a
+		   #! line's interpreter): a configuration error names none. */
+		char shown_before[sizeof script_shown];
+		memcpy(shown_before, script_shown, sizeof shown_before);
+		script_shown[0] = '\0';
+		read_conf(&conf);
+		memcpy(script_shown, shown_before, sizeof script_shown);
+	}
 	if (first + 1 < argc && conf_allows(&conf, argv[first])) {
 		hint = argv[first++];
 	} else if (first + 1 < argc && argv[first][0] == '/' && stat(argv[first], &st) == 0 &&
