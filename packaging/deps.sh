@@ -20,7 +20,7 @@ if command -v apt-get >/dev/null 2>&1; then
 	for set in "$@"; do
 		case $set in
 		base) pkgs="$pkgs gcc make libc6-dev libcap-ng-dev libcap2-bin util-linux iproute2
-			attr acl bindfs fuse3 openssl man-db procps python3 python3-dev python3-cffi
+			attr acl fuse3 squashfuse squashfs-tools openssl man-db procps python3 python3-dev python3-cffi
 			python3-cffi-backend python3-venv python3-pip python3-prctl libcap-dev" ;;
 		deb) pkgs="$pkgs dpkg-dev debhelper dh-python python3-all-dev python3-setuptools
 			python3-cffi pybuild-plugin-pyproject libcap-ng-dev libcap2-bin lintian" ;;

@@ -44,7 +44,7 @@ _LAZY = {
     ),
     "_securebits": " Securebits ",
     "_filecaps": " FileCaps clear_file_caps file_caps set_file_caps ",
-    "_config": " UntrustedCodeError trusted_config ",
+    "_config": " UntrustedCodeError trusted_config trusted_directory ",
     "_privileges": " drop_privileges thread_count ",
     "_options": (
         " MDWE_NO_INHERIT MDWE_REFUSE_EXEC_GAIN Speculation endian fp_mode "

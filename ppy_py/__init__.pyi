@@ -9,6 +9,7 @@ from ._caps import (
 from ._config import (
     UntrustedCodeError as UntrustedCodeError,
     trusted_config as trusted_config,
+    trusted_directory as trusted_directory,
 )
 from ._errors import (
     CapabilityError as CapabilityError,
@@ -196,6 +197,7 @@ __all__ = [
     "timerslack",
     "timing",
     "trusted_config",
+    "trusted_directory",
     "tsc",
     "unalign",
 ]

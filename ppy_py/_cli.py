@@ -147,7 +147,14 @@ def audit_line(path: str, st: os.stat_result, caps: str, status: int, verdict: s
         fields.append("warning=%s" % " | ".join(warnings))
     if never:
         fields.append("never=%s" % ",".join(never))
-    return "\t".join(f.replace("\t", " ").replace("\n", " ") for f in fields)
+    return "\t".join(_shown(f) for f in fields)
+
+
+def _shown(text: str) -> str:
+    """TEXT with every byte outside printable ASCII, and a backslash, as \\xNN, as ppy
+    shows names: a file name cannot add a line, a tab (a field) or a terminal escape."""
+    raw = text.encode("utf-8", "surrogateescape")
+    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else "\\x%02x" % b for b in raw)
 
 
 # ---- commands ----------------------------------------------------------------

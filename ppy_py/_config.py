@@ -5,7 +5,7 @@ import os
 from _ppy_sys import UntrustedCodeError
 from _ppy_sys import origin_open as _origin_open
 
-__all__ = ["UntrustedCodeError", "trusted_config"]
+__all__ = ["UntrustedCodeError", "trusted_config", "trusted_directory"]
 
 
 def trusted_config(path: str) -> str:
@@ -23,3 +23,12 @@ def trusted_config(path: str) -> str:
     fd = _origin_open(path, os.getuid())
     with open(fd, "rb") as f:
         return f.read().decode("utf-8")
+
+
+def trusted_directory(path: str) -> int:
+    """A descriptor (O_RDONLY | O_DIRECTORY, close-on-exec; the caller closes it) on PATH,
+    a directory that only root or this process's user can write, under the same rule as
+    trusted_config(). For what a script writes with a capability's help: create the file
+    relative to it (``os.open(name, os.O_CREAT | os.O_EXCL ..., dir_fd=fd)``), where no one
+    else can have put a file or link first. PermissionError names what breaks the rule."""
+    return _origin_open(path, os.getuid(), True)

@@ -201,6 +201,10 @@ def serve(argv: "list[str]", listen: "list[str]", *, names: "list[str] | None" =
                               any(":" in n or not n for n in names)):
         raise ValueError("serve: one name per address, without ':'")
     program = None if argv[0] == "-m" else _server_program(argv[0])
+    # What the server (and a hot upgrade's trampoline, run by plain python) inherits:
+    # nothing that points an interpreter at other code.
+    for var in [v for v in os.environ if v.startswith("PYTHON")]:
+        del os.environ[var]
     socks = bind(listen, backlog)
     try:
         drop_all()

@@ -34,7 +34,16 @@ for n, line in enumerate(ppy_py.trusted_config("http_server.conf").splitlines(),
 if not conf.get("directory", "").startswith("/") or not conf["port"].isdigit():
     sys.exit("http_server.conf needs 'directory /absolute/path' and a numeric port")
 
-handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=conf["directory"])
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Requests are logged to syslog, not to stderr: stderr belongs to whoever started the
+    server, who need not see others' requests (query strings can hold their tokens)."""
+
+    def log_message(self, fmt, *args):
+        import syslog
+        syslog.syslog(syslog.LOG_INFO, "%s %s" % (self.address_string(), fmt % args))
+
+
+handler = functools.partial(Handler, directory=conf["directory"])
 with ppy_py.raised("net_bind_service"):
     server = http.server.HTTPServer((conf["bind"], int(conf["port"])), handler)
 ppy_py.drop_caps("net_bind_service")    # bound: no need for it again, ever

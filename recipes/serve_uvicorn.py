@@ -15,5 +15,7 @@ nothing. Who may start it: anyone, safely (nothing is taken from the caller).
 """
 from ppy_py import activation
 
-activation.serve(["uvicorn", "--fd", "3", "--workers", "2", "hello_asgi:app"],
+# --no-access-log: its stdout belongs to whoever started it, who need not see others'
+# requests (log to syslog or a file of the account's instead, with --log-config).
+activation.serve(["uvicorn", "--fd", "3", "--workers", "2", "--no-access-log", "hello_asgi:app"],
                  listen=["0.0.0.0:80"])

@@ -26,10 +26,15 @@ if os.stat(__file__).st_mode & (stat.S_IROTH | stat.S_IXOTH):
              "a group of callers (chgrp timekeepers set_clock.py; chmod 0750 set_clock.py)")
 
 libc = ctypes.CDLL(None, use_errno=True)
-SYS_settimeofday = 164   # x86_64
+# settimeofday(2)'s number (asm/unistd.h): glibc's wrapper would not pass two NULLs on.
+SYS_settimeofday = {"x86_64": 164, "aarch64": 170, "armv7l": 79, "i686": 79, "ppc64le": 79,
+                    "s390x": 79, "riscv64": 170}.get(os.uname().machine)
 
 
 def no_op_settime():
+    if SYS_settimeofday is None:
+        sys.exit("set_clock.py --check: settimeofday's number is not known for %s"
+                 % os.uname().machine)
     if libc.syscall(SYS_settimeofday, None, None) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))

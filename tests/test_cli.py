@@ -71,8 +71,11 @@ def test_audit_line_and_never_reasons():
     parts = line.split("\t")
     assert parts[0] == "/a b/c"
     assert parts[1] == "owner=0(root):4242" or parts[1].startswith("owner=0(root):4242(")
-    assert parts[2:] == ["mode=0755", "caps=x=p", "status=80", "verdict=ppy: /a b/c: refused x",
-                         "never=v3-rootid=4242,owner-uid-0"]
+    assert parts[2:] == ["mode=0755", "caps=x=p", "status=80",
+                         "verdict=ppy: /a b/c: refused\\x09x", "never=v3-rootid=4242,owner-uid-0"]
+    # A name can fake neither a field, nor a line, nor a terminal escape.
+    line = _cli.audit_line("/x.py\r\x1b[2Kfake.py\tverdict=ok", st, "x=p", 0, "v", [])
+    assert line.split("\t")[0] == "/x.py\\x0d\\x1b[2Kfake.py\\x09verdict=ok"
     ok = os.stat_result((0o100755, 1, 2, 1, 4242, 4242, 10, 0, 0, 0))
     assert _cli.never_reasons(ok, FileCaps(["net_raw"]), None) == []
     assert _cli.never_reasons(ok, FileCaps(), None) == ["empty-caps"]

@@ -1035,3 +1035,57 @@ def test_a_re_execution_of_someone_elses_script_is_refused(inst):
     pydir = os.path.join(inst.libdir, "python")
     proc = _boot_directly(inst, None, [pydir, "3", "0", "-", path], caps=False, uid=CALLER)
     refused(proc, EX_INSTALL, "re-executed", "refusing to load", "owned by uid %d" % OWNER)
+
+
+KEYS = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_add_key, SYS_keyctl = 248, 250      # x86_64
+def keyctl(*args):
+    return libc.syscall(SYS_keyctl, *[ctypes.c_long(a) for a in args])
+def read_key(serial):
+    buf = ctypes.create_string_buffer(256)
+    n = libc.syscall(SYS_keyctl, ctypes.c_long(11), ctypes.c_long(serial), buf, ctypes.c_long(256))
+    return buf.raw[:n] if n >= 0 else "denied: " + os.strerror(ctypes.get_errno())
+"""
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="the test's syscall numbers are x86_64's")
+def test_the_script_gets_a_session_keyring_of_its_own(inst):
+    # The caller's session keyring would cross the identity switch both ways: the script
+    # could read the caller's keys, and the caller what the script keeps in "its" session
+    # keyring (a Kerberos KEYRING: cache). The script starts in a new, empty one.
+    body = KEYS + """
+caller_key = int(sys.argv[1])
+print(keyctl(0, -3, 0))                       # KEYCTL_GET_KEYRING_ID of @s
+print(read_key(caller_key))
+"""
+    path = inst.script(body)
+    starter = KEYS + """
+ring = keyctl(1, 0)                                # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+key = libc.syscall(SYS_add_key, b"user", b"caller-secret", b"caller password",
+                   ctypes.c_size_t(15), ctypes.c_long(-3))
+print(ring, key, flush=True)
+os.execv(sys.argv[1], [sys.argv[1], sys.argv[2], str(key)])
+"""
+    proc = run([PYTHON, "-c", starter, inst.ppy, path])
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    ring, key = map(int, lines[0].split())
+    assert ring > 0 and key > 0 and lines[1] == RAN
+    assert int(lines[2]) not in (ring, -1), lines
+    assert lines[3].startswith("denied: "), lines
+
+
+def test_a_caller_with_memory_deny_write_execute_is_refused(inst):
+    # PR_SET_MDWE survives exec and can never be cleared: a privileged step needing
+    # writable code (a ctypes callback) would fail halfway. Refused, 85, naming it.
+    starter = ("import ctypes, os, sys\n"
+               "libc = ctypes.CDLL(None, use_errno=True)\n"
+               "if libc.prctl(65, 1, 0, 0, 0) != 0:\n"
+               "    print('NO-MDWE', os.strerror(ctypes.get_errno())); sys.exit(0)\n"
+               "os.execv(sys.argv[1], sys.argv[1:])\n")
+    proc = run([PYTHON, "-c", starter, inst.ppy, inst.script()])
+    if proc.stdout.startswith("NO-MDWE"):
+        pytest.skip("this kernel has no PR_SET_MDWE: " + proc.stdout)
+    refused(proc, EX_CALLER, "memory-deny-write-execute")

@@ -133,42 +133,20 @@ def test_a_path_through_a_symlink_names_the_file_it_reaches(inst):
     assert _spawn_result(path).startswith("REFUSED")
 
 
-SUBINTERPRETER = textwrap.dedent(
-    """
-    import _xxsubinterpreters as si
-    for code in ("import os; os.system('/bin/true'); print('SUB-SPAWNED')",
-                 "import subprocess; subprocess.run(['/bin/true']); print('SUB-SPAWNED')",
-                 "import os; os.posix_spawn('/bin/true', ['true'], {}); print('SUB-SPAWNED')"):
+def test_under_ppy_no_subinterpreter_escapes_forbid_exec(inst):
+    # sys.addaudithook hooks belong to one interpreter: a subinterpreter used to spawn
+    # freely under 'raise'. Under ppy none can be created at all (the code-origin rule
+    # refuses them); outside ppy, forbid_exec's runtime guard covers them (test_lib_hardening).
+    body = textwrap.dedent("""
+        import _xxsubinterpreters as si
         try:
-            si.run_string(si.create(), code)
+            si.run_string(si.create(), "import os; os.system('/bin/true'); print('SUB-SPAWNED')")
         except Exception as e:
-            print("REFUSED", e)
-    """
-)
-
-
-def test_forbid_exec_covers_subinterpreters(inst):
-    # sys.addaudithook hooks belong to one interpreter: a subinterpreter started by the
-    # script used to spawn freely under 'raise'. The runtime-wide guard covers it.
-    path = inst.script(SUBINTERPRETER)
+            print("REFUSED", e.__cause__ or e.__context__ or e)
+    """)
+    path = inst.script(body)
     inst.write_conf(f"forbid-exec raise {path}\n")
     proc = run([path])
     assert proc.returncode == 0, proc.stderr
-    out = proc.stdout.splitlines()
-    assert "SUB-SPAWNED" not in proc.stdout, out
-    assert len(out) == 4 and all(l.startswith("REFUSED") for l in out[1:]), out
-    assert "process creation refused in a subinterpreter: os.system" in out[1]
-    assert "import _posixsubprocess" in out[2]
-    assert "os.posix_spawn" in out[3]
-
-
-def test_forbid_exec_log_reports_subinterpreters(inst):
-    path = inst.script(SUBINTERPRETER)
-    inst.write_conf("forbid-exec log *\n")
-    proc = run([path])
-    assert proc.returncode == 0, proc.stderr
-    # os.system and os.posix_spawn go ahead, each reported (subprocess itself may be refused
-    # by CPython in a subinterpreter: "not supported for isolated subinterpreters").
-    assert proc.stdout.count("SUB-SPAWNED") >= 2, proc.stdout
-    for event in ("os.system", "os.posix_spawn"):
-        assert "process creation in a subinterpreter: %s (pid " % event in proc.stderr
+    assert "SUB-SPAWNED" not in proc.stdout and "REFUSED" in proc.stdout
+    assert "may not create a subinterpreter" in proc.stderr, proc.stderr

@@ -494,3 +494,22 @@ def test_check_warns_about_an_editable_finder_mapping_to_another_accounts_direct
     finally:
         os.unlink(finder)
         shutil.rmtree(src)
+
+
+def test_pyvenv_cfg_is_read_as_python_reads_it(venv_inst):
+    # CPython takes the first "home" key in any case, its value stripped, spaces inside kept:
+    # ppy checks that same directory (here a stranger's, written "Home = ").
+    fake = os.path.join(venv_inst.base, "user python", "bin")
+    os.makedirs(fake, 0o755, exist_ok=True)
+    os.chown(os.path.dirname(fake), STRANGER, STRANGER)
+    cfg = os.path.join(venv_inst.venv, "pyvenv.cfg")
+    original = open(cfg).read()
+    with open(cfg, "w") as f:
+        f.write("".join("Home =  %s  \n" % fake if l.startswith("home") else l
+                        for l in original.splitlines(True)))
+    try:
+        refused(run([venv_script(venv_inst)]), EX_INSTALL, "virtualenv home",
+                "owned by uid %d" % STRANGER)
+    finally:
+        with open(cfg, "w") as f:
+            f.write(original)

@@ -415,3 +415,28 @@ def test_find_library_falls_back_to_library_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path))
     assert h.find_library("ppyfake") == "libppyfake.so.1"
     assert h.find_library("ppyfake-absent") is None
+
+
+def test_forbid_exec_covers_subinterpreters_too():
+    # Outside ppy (which refuses subinterpreters altogether), forbid_exec's hook belongs to
+    # the main interpreter only; a runtime-wide guard in _ppy_sys covers the others.
+    out = run_python(
+        FORBID
+        + """
+import _xxsubinterpreters as si
+h.forbid_exec("raise")
+results = []
+for code in ("import os; os.system('/bin/true')",
+             "import os; os.posix_spawn('/bin/true', ['true'], {})",
+             "import subprocess"):
+    try:
+        si.run_string(si.create(), code)
+        results.append("RAN")
+    except Exception as e:
+        results.append(str(e))
+print(json.dumps(results))
+"""
+    )
+    assert "process creation refused in a subinterpreter: os.system" in out[0]
+    assert "process creation refused in a subinterpreter: os.posix_spawn" in out[1]
+    assert "import _posixsubprocess" in out[2] or "not supported" in out[2], out[2]

@@ -167,6 +167,27 @@ def test_backup_takes_nothing_from_its_caller(inst):
     assert not os.path.exists(stolen)
 
 
+def test_backup_writes_only_where_no_one_else_can_put_a_file(inst):
+    # The stranger plants the archive's name (or any name) in a directory it may write:
+    # the recipe refuses that directory instead of handing it what the capability read.
+    secret_dir, _ = _secret(inst)
+    shared = os.path.join(inst.base, "shared")
+    os.makedirs(shared, exist_ok=True)
+    os.chmod(shared, 0o1777)
+    planted = os.path.join(shared, "etc.tar.gz.partial")
+    with open(planted, "w"):
+        pass
+    os.chown(planted, STRANGER, STRANGER)
+    os.chmod(planted, 0o666)
+    d = recipe_dir(inst, "backup3")
+    write_conf(d, "backup.conf", f"source {secret_dir}\ntarget {shared}/etc.tar.gz\n")
+    path = install_recipe(inst, "backup.py", "cap_dac_read_search=p", directory=d)
+    proc = run([path])
+    assert proc.returncode == 1, proc.stderr
+    assert "writable by group or others" in proc.stderr, proc.stderr
+    assert os.path.getsize(planted) == 0 and not os.path.exists(os.path.join(shared, "etc.tar.gz"))
+
+
 def test_ping_with_a_raw_socket(inst):
     d = recipe_dir(inst, "ping")
     write_conf(d, "ping.conf", "127.0.0.1\n127.0.0.2\n")

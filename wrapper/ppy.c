@@ -366,6 +366,7 @@ static void check_caller(void)
 	unsigned long inside, outside, count;
 	char buf[4096], more, *status;
 	long tracer;
+	int mdwe;
 
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
 		die(PPY_EX_CALLER, "started with no_new_privs set (Kubernetes allowPrivilegeEscalation: "
@@ -380,6 +381,15 @@ static void check_caller(void)
 	if (status_field(status, "\nThreads:") != 1)
 		die(PPY_EX_CALLER, "more than one thread at start (credentials are per-thread)");
 	free(status);
+	/* Memory-deny-write-execute can never be cleared once set: a caller's would make a
+	   privileged step that needs writable code (a ctypes callback, a JIT) fail halfway.
+	   (Before Linux 6.3 the option does not exist: EINVAL, nothing set.) */
+	mdwe = prctl(66 /* PR_GET_MDWE */, 0, 0, 0, 0);
+	if (mdwe < 0 && errno != EINVAL)
+		die_errno(PPY_EX_SYSCALL, "prctl(PR_GET_MDWE)");
+	if (mdwe > 0)
+		die(PPY_EX_CALLER, "started with memory-deny-write-execute set (prctl PR_SET_MDWE), "
+		    "which no process can clear; start the script from a process without it");
 	/* A user namespace (a rootless or userns-remapped container) is fine: ids, the
 	   capability xattr and ppy's own capabilities are all read as the kernel shows them
 	   here, and the capabilities granted count only in this namespace, as an exec's would. */
@@ -964,6 +974,13 @@ static void check_trusted_tree(const char *path, const char *what, uid_t owner, 
 
 	origin_or_die(&o, path, 1, owner, what);
 	fd = open(o.real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && !strict) {   /* searchable, not readable, by the caller: not listed */
+		char shown[PATH_MAX * 4 + 1];
+		escape(path, shown, sizeof shown);
+		warn("cannot list %s %s as the caller: not checked (%s)", what, shown,
+		     strerror(errno));
+		return;
+	}
 	if (fd < 0)
 		die_errno(PPY_EX_INSTALL, "%s %s", what, path);
 	check_tree(fd, o.real, o.real, 0, owner, strict, 0);
@@ -1005,9 +1022,17 @@ static void check_pth(const char *file, uid_t owner)
 			continue;
 		if ((line[0] == '/' ? (size_t)snprintf(added, sizeof added, "%s", line)
 				    : (size_t)snprintf(added, sizeof added, "%s/%s", sitedir, line))
-			    >= sizeof added || stat(added, &st) != 0 ||
-		    !S_ISDIR(st.st_mode))
-			continue;   /* site adds only directories that exist */
+			    >= sizeof added || stat(added, &st) != 0)
+			continue;   /* site adds only what exists */
+		if (S_ISREG(st.st_mode)) {   /* a zip archive or egg */
+			char what[PATH_MAX * 4 + 64], shown[PATH_MAX * 4 + 1];
+			escape(file, shown, sizeof shown);
+			snprintf(what, sizeof what, "archive that %s adds:", shown);
+			origin_or_die(&o, added, 0, owner, what);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
 		char what[PATH_MAX * 4 + 64], shown[PATH_MAX * 4 + 1];
 		escape(file, shown, sizeof shown);
 		snprintf(what, sizeof what, "directory that %s adds:", shown);
@@ -1071,8 +1096,27 @@ static void check_venv_home(const char *cfg, uid_t owner)
 		die_errno(PPY_EX_INSTALL, "cannot read %s", cfg);
 	close(fd);
 	text[n] = '\0';
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (sscanf(line, " home = %4095s", home) == 1 && home[0] == '/') {
+	/* As CPython reads it (getpath): the first line whose key, before the first '=' and
+	   stripped, is "home" in any case; its value stripped, spaces inside kept. */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '='), *key = line, *value, *end;
+		if (!eq)
+			continue;
+		*eq = '\0';
+		key += strspn(key, " \t\r\f\v");
+		for (end = eq; end > key && strchr(" \t\r\f\v", end[-1]); end--)
+			;
+		*end = '\0';
+		if (strcasecmp(key, "home") != 0)
+			continue;
+		value = eq + 1 + strspn(eq + 1, " \t\r\f\v");
+		for (end = value + strlen(value); end > value && strchr(" \t\r\f\v", end[-1]); end--)
+			;
+		*end = '\0';
+		if (value[0] != '/' || strlen(value) >= sizeof home)
+			break;
+		strcpy(home, value);
+		{
 			char *slash;
 			origin_or_die(&o, home, 1, owner, "virtualenv home");
 			if ((slash = strrchr(home, '/')) && slash != home) {
@@ -1082,6 +1126,7 @@ static void check_venv_home(const char *cfg, uid_t owner)
 			}
 			return;
 		}
+	}
 	die(PPY_EX_INSTALL, "%s names no absolute home", cfg);
 }
 
@@ -1862,6 +1907,27 @@ static int who_may_start(const struct script *s, char *buf, size_t size)
 	return others;
 }
 
+/*
+ * The caller's session keyring is the caller's: the script gets one of its own, new and
+ * empty, as pam_keyinit gives su and sudo theirs. Otherwise the script could read the
+ * keys the caller put there (or use the credentials it planted), and the caller read
+ * what the script keeps in "its" session keyring. Without keys in the kernel (ENOSYS),
+ * or under a seccomp profile that refuses keyctl (Docker's: EPERM), the script cannot
+ * reach any keyring either, and nothing is needed.
+ */
+static void new_session_keyring(void)
+{
+	long id = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, NULL, 0, 0, 0);
+
+	if (id < 0 && (errno == ENOSYS || errno == EPERM))
+		return;
+	if (id < 0)
+		die_errno(PPY_EX_SYSCALL, "keyctl(KEYCTL_JOIN_SESSION_KEYRING)");
+	if (syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* KEY_SPEC_SESSION_KEYRING */,
+		    0, 0, 0) != id)
+		die(PPY_EX_SYSCALL, "verification failed: the session keyring is not a new one");
+}
+
 /* The umask /proc shows for process PID, or -1. */
 static long umask_of(const char *pid)
 {
@@ -2096,6 +2162,17 @@ int main(int argc, char **argv, char **envp)
 			       "group of callers) and take what it acts on from a file only root or "
 			       "its owner can write, not from its arguments\n", script_shown,
 			       caps_text(s.caps & SYSTEM_CAPS, caps_buf, sizeof caps_buf));
+		{
+			/* forbid-exec matches the file ppy.conf's path names when ppy reads it: in a
+			   directory of its own, the owner can rename the script away from that path. */
+			struct stat dst;
+			if (strcmp(forbid_mode(&conf, s.path, &s.st), "-") != 0 &&
+			    fstat(s.dirfd, &dst) == 0 && dst.st_uid == s.st.st_uid)
+				printf("ppy: %s: warning: ppy.conf forbids it to start processes, but its "
+				       "owner can rename it, in the owner's own directory, away from the "
+				       "path ppy.conf names: keep it in a directory of root's\n",
+				       script_shown);
+		}
 		for (size_t w = 0; w < warnings.n; w++)
 			printf("ppy: %s: warning: %s\n", script_shown, warnings.line[w]);
 		if (warnings.more)
@@ -2121,6 +2198,7 @@ int main(int argc, char **argv, char **envp)
 		verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
 		if (lease_probe)
 			probe_writers(&s);
+		new_session_keyring();
 		/* Logged once nothing is left to refuse but a failing system call. */
 		escape(s.path, shown, sizeof shown);
 		syslog(LOG_AUTHPRIV | LOG_NOTICE,

@@ -327,8 +327,8 @@ def run_site(path, _sys):
                  EX_INSTALL)
         for entry in sys.path:
             if entry not in before:
-                try:
-                    _sys.origin_check(entry, True)
+                try:   # a directory, or a zip archive or egg (a file)
+                    _sys.origin_check(entry, not os.path.isfile(entry))
                 except ImportError as e:
                     fail(path, "%s adds directory %s to sys.path: %s"
                          % (os.path.join(sitedir, name), entry, e), EX_INSTALL)

@@ -88,7 +88,13 @@ static int ppy_origin_trusted_uid(const struct ppy_origin *o, uid_t uid)
     return uid == 0 || uid == o->owner;
 }
 
-/* The uid that mounted the FUSE filesystem PATH is on (its "user_id=" option), or -1. */
+/*
+ * The uid that mounted the FUSE filesystem PATH is on, or -1. mountinfo(5): "ID PARENT
+ * MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS", each field
+ * with spaces escaped (\040). The mounter is the kernel's "user_id=" among the super
+ * options only: SOURCE (FUSE's fsname) is the mounter's own free text, so a word there
+ * such as "user_id=0" must never be read as an option.
+ */
 static long ppy_origin_fuse_mounter(const char *path)
 {
     char name[64], line[8192];
@@ -109,14 +115,30 @@ static long ppy_origin_fuse_mounter(const char *path)
     if (mnt_id < 0 || (f = fopen("/proc/self/mountinfo", "re")) == NULL)
         return -1;
     while (fgets(line, sizeof line, f)) {
-        char *sep, *opt;
+        char *save = NULL, *word, *fields[3];
+        int after_dash = 0, n = 0;
         long id;
         if (sscanf(line, "%ld ", &id) != 1 || id != mnt_id)
             continue;
-        /* "... - fstype source superoptions": user_id= is a super option. */
-        if ((sep = strstr(line, " - ")) != NULL && (opt = strstr(sep, "user_id=")) != NULL &&
-            (opt[-1] == ',' || opt[-1] == ' '))
-            uid = strtol(opt + 8, NULL, 10);
+        line[strcspn(line, "\n")] = '\0';
+        for (word = strtok_r(line, " ", &save); word && n < 3; word = strtok_r(NULL, " ", &save)) {
+            if (after_dash)
+                fields[n++] = word;              /* FSTYPE, SOURCE, SUPEROPTIONS */
+            else if (strcmp(word, "-") == 0)
+                after_dash = 1;
+        }
+        if (n == 3 && strncmp(fields[0], "fuse", 4) == 0) {
+            char *opt, *osave = NULL;
+            for (opt = strtok_r(fields[2], ",", &osave); opt; opt = strtok_r(NULL, ",", &osave))
+                if (strncmp(opt, "user_id=", 8) == 0) {
+                    char *end;
+                    errno = 0;
+                    uid = strtol(opt + 8, &end, 10);
+                    if (errno || *end || end == opt + 8 || uid < 0)
+                        uid = -1;
+                    break;
+                }
+        }
         break;
     }
     fclose(f);

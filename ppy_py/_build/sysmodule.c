@@ -585,6 +585,30 @@ static char origin_last[sizeof ((struct ppy_origin *)0)->why + PATH_MAX * 4 + 16
 
 typedef PyObject *(*ppy_open_code_hook)(PyObject *path, void *data);
 extern int PyFile_SetOpenCodeHook(ppy_open_code_hook hook, void *data);
+typedef int (*ppy_audit_hook)(const char *event, PyObject *args, void *data);
+extern int PySys_AddAuditHook(ppy_audit_hook hook, void *data);
+
+/* Once the rule is installed, no subinterpreter: the open_code hook is the runtime's, but
+   the checks of extension modules and of bytecode without source are the main
+   interpreter's importlib's, which a new interpreter would not have. */
+static int origin_audit(const char *event, PyObject *args, void *data)
+{
+    (void)args;
+    (void)data;
+    if (origin_owner == (uid_t)-1 || strcmp(event, "cpython.PyInterpreterState_New") != 0)
+        return 0;
+    {
+        /* The module that creates it may replace this exception with one of its own
+           ("interpreter creation failed"): the reason goes to stderr too. */
+        static const char why[] = "ppy: a ppy script may not create a subinterpreter: ppy "
+            "checks where extension modules and bytecode files come from in the main "
+            "interpreter only";
+        (void)!write(2, why, sizeof why - 1);
+        (void)!write(2, "\n", 1);
+        PyErr_SetString(PyExc_PermissionError, why);
+    }
+    return -1;
+}
 
 static int in_main_interpreter(void)
 {
@@ -714,6 +738,11 @@ static PyObject *sys_origin_install(PyObject *self, PyObject *arg)
             PyErr_SetString(PyExc_RuntimeError, "an open_code hook is already installed");
         return NULL;
     }
+    if (PySys_AddAuditHook(origin_audit, NULL) != 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_RuntimeError, "cannot add the runtime audit hook");
+        return NULL;   /* the rule stays installed: the caller stops the launch */
+    }
     Py_RETURN_NONE;
 }
 
@@ -734,8 +763,8 @@ static PyObject *sys_origin_check(PyObject *self, PyObject *args)
 }
 
 /*
- * origin_open(path, owner): a read-only descriptor on PATH, a regular file that only root
- * or OWNER can have written (the rule for code: the file, every directory above it, every
+ * origin_open(path, owner, dir=False): a read-only descriptor on PATH, a regular file (or
+ * with DIR a directory) that only root or OWNER can have written (the rule for code: the file, every directory above it, every
  * symlink on the way), checked to be the file that was walked to. PermissionError naming
  * the reason otherwise. For what a ppy script acts on, which must be as trustworthy as its
  * code (ppy_py.trusted_config). Needs no origin_install.
@@ -746,10 +775,10 @@ static PyObject *sys_origin_open(PyObject *self, PyObject *args)
     unsigned long owner;
     struct ppy_origin o;
     struct stat st;
-    int rc, fd;
+    int rc, fd, want_dir = 0;
 
     (void)self;
-    if (!PyArg_ParseTuple(args, "Ok:origin_open", &path, &owner))
+    if (!PyArg_ParseTuple(args, "Ok|p:origin_open", &path, &owner, &want_dir))
         return NULL;
     if (owner >= (unsigned long)(uid_t)-1) {
         PyErr_SetString(PyExc_ValueError, "origin_open: not a uid");
@@ -758,10 +787,11 @@ static PyObject *sys_origin_open(PyObject *self, PyObject *args)
     if (!PyUnicode_FSConverter(path, &bytes))
         return NULL;
     o.owner = (uid_t)owner;
-    rc = ppy_origin_walk(&o, PyBytes_AsString(bytes), 0);
+    rc = ppy_origin_walk(&o, PyBytes_AsString(bytes), want_dir);
     Py_DECREF(bytes);
     if (rc == 0) {
-        fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+                  (want_dir ? O_DIRECTORY : 0));
         if (fd < 0)
             rc = errno;
         else if (fstat(fd, &st) != 0 || st.st_dev != o.st.st_dev || st.st_ino != o.st.st_ino) {
@@ -860,9 +890,6 @@ static int guard_hook(const char *event, PyObject *args, void *data)
     return 0;
 }
 
-typedef int (*ppy_audit_hook)(const char *event, PyObject *args, void *data);
-extern int PySys_AddAuditHook(ppy_audit_hook hook, void *data);
-
 /* guard_interpreters(mode): "log" or "raise" (stricter only: "log" after "raise" stays
    "raise"). True if the guard became stricter, False if it already was at least MODE. */
 static PyObject *sys_guard_interpreters(PyObject *self, PyObject *arg)
@@ -908,7 +935,8 @@ static PyMethodDef sys_methods[] = {
     { "origin_check", sys_origin_check, METH_VARARGS,
       "origin_check(path, dir=False) -> physical path, or UntrustedCodeError/OSError" },
     { "origin_open", sys_origin_open, METH_VARARGS,
-      "origin_open(path, owner) -> fd of PATH, which only root or OWNER can have written" },
+      "origin_open(path, owner, dir=False) -> fd of PATH, which only root or OWNER can have "
+      "written" },
     { "origin_owner", sys_origin_owner, METH_NOARGS,
       "origin_owner() -> the trusted owner, or -1 before origin_install" },
     { "origin_refusals", sys_origin_refusals, METH_NOARGS,

@@ -214,6 +214,7 @@ static const char *syscall_name(long nr)
 	case SYS_ioprio_set: return "syscall(ioprio_set)";
 	case SYS_faccessat: return "syscall(faccessat)";
 	case SYS_sched_getscheduler: return "syscall(sched_getscheduler)";
+	case SYS_keyctl: return "syscall(keyctl)";
 	case SYS_sched_setscheduler: return "syscall(sched_setscheduler)";
 	default: return "syscall(other)";
 	}

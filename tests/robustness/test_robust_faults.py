@@ -63,6 +63,9 @@ TOLERABLE = {
     "syscall(close_range)": "EPERM is how a container profile refuses it (as ENOSYS is how a "
                             "kernel before 5.9 does): ppy closes what /proc/self/fd lists "
                             "instead and reads the list again (the report's fds are checked)",
+    "syscall(keyctl)": "EPERM (a container profile refusing keyctl, as Docker's does) or "
+                       "ENOSYS (no keys in the kernel): the script cannot reach a keyring "
+                       "either; any other error refuses",
     ("lstat", "/etc/ppy.conf"): "only a shortcut for 'there is no configuration': when it "
                                 "fails, ppy opens the file through its checked directory, and "
                                 "that open decides (no file there: no configuration)",
