@@ -138,7 +138,10 @@ def test_under_ppy_no_subinterpreter_escapes_forbid_exec(inst):
     # freely under 'raise'. Under ppy none can be created at all (the code-origin rule
     # refuses them); outside ppy, forbid_exec's runtime guard covers them (test_lib_hardening).
     body = textwrap.dedent("""
-        import _xxsubinterpreters as si
+        try:
+            import _xxsubinterpreters as si
+        except ImportError:        # 3.13
+            import _interpreters as si
         try:
             si.run_string(si.create(), "import os; os.system('/bin/true'); print('SUB-SPAWNED')")
         except Exception as e:

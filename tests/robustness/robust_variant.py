@@ -87,6 +87,9 @@ SKIP = {
     ("valgrind", "test_owner_rewrite_never_runs_new_content_with_caps"):
         "under valgrind ppy copies the 4 MB script so slowly that every launch overlaps a "
         "rewrite and is (correctly) refused, so the test's 'some launches ran' half fails",
+    ("valgrind", "test_a_caller_with_memory_deny_write_execute_is_refused"):
+        "valgrind translates code into memory it writes and executes, which the caller's "
+        "memory-deny-write-execute forbids: valgrind cannot start at all",
     ("valgrind", "test_low_nproc_limit_never_runs_with_another_identity"):
         "its point is an execve that fails (EAGAIN), which valgrind cannot survive "
         "(\"EXEC FAILED: I can't recover\")",
