@@ -198,13 +198,13 @@ def cmd_getcap(args: argparse.Namespace) -> int:
         try:
             fc = file_caps(path)
         except (OSError, ValueError) as exc:
-            print("%s: %s: %s" % (PROG, path, exc), file=sys.stderr)
+            print("%s: %s: %s" % (PROG, _shown(path), _shown(str(exc))), file=sys.stderr)
             status = 1
             continue
         if fc is not None:
-            print("%s %s" % (path, file_caps_text(fc)))
+            print("%s %s" % (_shown(path), file_caps_text(fc)))
         elif args.verbose:
-            print(path)
+            print(_shown(path))
     return status
 
 
@@ -235,12 +235,12 @@ def cmd_setcap(args: argparse.Namespace) -> int:
                 raise ValueError("a symbolic link: name the file itself")
             if want is None:
                 clear_file_caps(path, follow_symlinks=False)
-                print("%s cleared" % path)
+                print("%s cleared" % _shown(path))
             else:
                 got = set_file_caps(path, want, follow_symlinks=False)
-                print("%s %s" % (path, file_caps_text(got)))
+                print("%s %s" % (_shown(path), file_caps_text(got)))
         except (OSError, ValueError) as exc:
-            print("%s: %s: %s" % (PROG, path, exc), file=sys.stderr)
+            print("%s: %s: %s" % (PROG, _shown(path), _shown(str(exc))), file=sys.stderr)
             status = 1
     return status
 
@@ -286,7 +286,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     def walk_error(exc: OSError) -> None:
         nonlocal status
-        print("%s: audit: %s" % (PROG, exc), file=sys.stderr)
+        print("%s: audit: %s" % (PROG, _shown(str(exc))), file=sys.stderr)
         status = 1
 
     for top, dirs, files in os.walk(args.dir, onerror=walk_error, followlinks=False):
@@ -398,7 +398,7 @@ def main(argv: "list[str] | None" = None) -> int:
     try:
         return int(args.func(args))
     except CliError as exc:
-        print("%s: %s" % (PROG, exc), file=sys.stderr)
+        print("%s: %s" % (PROG, _shown(str(exc))), file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 1

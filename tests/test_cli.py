@@ -133,6 +133,35 @@ def test_getcap_no_caps_and_missing(tmp_path):
     assert "missing" in proc.stderr and "No such file" in proc.stderr
 
 
+def test_names_are_shown_escaped(tmp_path):
+    # A file name is the caller's: a newline or a terminal escape in it must not add a
+    # line (one that could pass for another file's capabilities) or drive the terminal.
+    evil = tmp_path / "a\nb\x1b[2Jc"
+    evil.write_text("x")
+    shown = str(tmp_path) + "/a\\x0ab\\x1b[2Jc"
+    assert cli("getcap", "-v", str(evil)).stdout == shown + "\n"
+    proc = cli("getcap", str(evil) + "\nmissing")
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert shown + "\\x0amissing" in proc.stderr and "\x1b" not in proc.stderr
+    proc = cli("setcap", "cap_net_raw=p", str(evil) + "\nmissing")
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "\x1b" not in proc.stderr
+    proc = cli("audit", str(evil))
+    assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
+    assert "\x1b" not in proc.stderr
+
+
+@pytest.mark.root
+def test_setcap_shows_the_name_escaped(tmp_path):
+    evil = tmp_path / "a\nb"
+    evil.write_text("x")
+    proc = cli("setcap", "cap_net_raw=p", str(evil))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == str(tmp_path) + "/a\\x0ab cap_net_raw=p\n"
+    proc = cli("setcap", "-r", str(evil))
+    assert proc.stdout == str(tmp_path) + "/a\\x0ab cleared\n"
+
+
 def test_setcap_bad_text_is_status_1(tmp_path):
     f = tmp_path / "f"
     f.write_text("x")
