@@ -302,3 +302,59 @@ def test_a_delegated_cgroup_can_freeze_and_kill_the_script_and_nothing_more(inst
     finally:
         proc.kill()
         proc.wait()
+
+
+# ------------------------------------------------------------------ timer slack, fds 0-2
+
+SLACK = textwrap.dedent(
+    """
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    print("SLACK", libc.prctl(30, 0, 0, 0, 0))   # PR_GET_TIMERSLACK
+    """
+)
+
+
+def with_slack(ns):
+    def set_it():
+        import ctypes
+        if ctypes.CDLL(None, use_errno=True).prctl(29, ctypes.c_ulong(ns), 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "PR_SET_TIMERSLACK")
+    return set_it
+
+
+@pytest.mark.parametrize("given, seen", [(10 * 10**9, 50000), (1000, 1000)])
+def test_a_large_timer_slack_is_not_the_scripts(inst, given, seen):
+    # Ten seconds of slack would let the caller make every sleep and timeout of the script
+    # fire up to ten seconds late: the script gets at most the kernel's usual 50 us. A
+    # smaller slack (more precise timers) is the caller's to give.
+    proc = launch(caller(inst.ppy, inst.script(SLACK)), preexec_fn=with_slack(given))
+    assert proc.returncode == 0, proc.stderr
+    assert f"SLACK {seen}" in proc.stdout.splitlines(), proc.stdout
+
+
+def test_a_directory_on_fd_0_is_refused(inst):
+    path = inst.script()
+    fd = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        proc = launch(caller(inst.ppy, path), stdin=fd)
+    finally:
+        os.close(fd)
+    assert proc.returncode == 85, proc.stderr
+    assert RAN not in proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0] == (
+        f"ppy: {path}: fd 0 is a directory; give the script a file, a pipe, a socket or "
+        "a terminal there"), proc.stderr
+
+
+def test_an_o_path_stdin_becomes_dev_null(inst):
+    # O_PATH: open for neither reading nor writing; the script gets /dev/null instead.
+    path = inst.script("import sys\nprint('READ', repr(sys.stdin.read()))\n")
+    fd = os.open("/etc/hostname", os.O_PATH)
+    try:
+        proc = launch(caller(inst.ppy, path), stdin=fd)
+    finally:
+        os.close(fd)
+    assert proc.returncode == 0, proc.stderr
+    assert "READ ''" in proc.stdout.splitlines(), proc.stdout + proc.stderr

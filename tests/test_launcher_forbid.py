@@ -153,3 +153,45 @@ def test_under_ppy_no_subinterpreter_escapes_forbid_exec(inst):
     assert proc.returncode == 0, proc.stderr
     assert "SUB-SPAWNED" not in proc.stdout and "REFUSED" in proc.stdout
     assert "may not create a subinterpreter" in proc.stderr, proc.stderr
+
+
+def _private_script_and_link(inst, name):
+    """A script in a directory only its owner may search, named by ppy.conf there, and a
+    hard link to it in a directory anyone may search."""
+    private = os.path.join(inst.base, f"private-{name}")
+    os.makedirs(private, 0o700, exist_ok=True)
+    os.chown(private, OWNER, OWNER)
+    guarded = inst.script(SPAWN, directory=private, name=f"{name}.py")
+    home = os.path.join(inst.base, "owner-home")
+    os.makedirs(home, 0o755, exist_ok=True)
+    os.chown(home, OWNER, OWNER)
+    link = os.path.join(home, f"{name}-link.py")
+    if os.path.exists(link):
+        os.unlink(link)
+    proc = run(["ln", guarded, link], uid=OWNER)
+    assert proc.returncode == 0, proc.stderr
+    return guarded, link
+
+
+def test_a_forbidden_file_the_caller_cannot_reach_is_still_found(inst):
+    # The caller cannot search the directory ppy.conf names, and starts the script through
+    # a hard link elsewhere: ppy finds the file ppy.conf names with its own right to
+    # search (CAP_DAC_READ_SEARCH), so the link is held to the line as well.
+    guarded, link = _private_script_and_link(inst, "hidden")
+    inst.write_conf(f"forbid-exec raise {guarded}\n")
+    assert run(["stat", guarded]).returncode != 0     # the caller cannot reach it
+    assert _spawn_result(link).startswith("REFUSED")
+
+
+def test_a_forbidden_path_ppy_cannot_resolve_stops_every_launch():
+    # A ppy built without CAP_DAC_READ_SEARCH cannot search that directory either: the
+    # configuration is refused (86), rather than the line silently matching nothing.
+    small = Install(grantable="cap_net_bind_service")
+    try:
+        guarded, link = _private_script_and_link(small, "unresolved")
+        small.write_conf(f"forbid-exec raise {guarded}\n")
+        proc = run([link])
+        refused(proc, EX_INSTALL, "line 1", "cannot resolve", guarded, "Permission denied")
+        assert RAN not in proc.stdout
+    finally:
+        small.remove()

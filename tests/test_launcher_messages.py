@@ -203,3 +203,16 @@ def test_a_real_path_too_long_to_check_is_said_so(inst):
         os.close(fd)
         subprocess.run(["rm", "-rf", top])
     refused(proc, EX_FILE, "its real path is longer than 4094 bytes")
+
+
+def test_a_name_cut_short_says_so(inst):
+    # 5000 control bytes escape to 20000 characters, more than a message holds: the line
+    # ends with "..." so that a shortened name never passes for the whole one.
+    name = "\x01" * 5000
+    proc = subprocess.run(as_caller(inst.ppy, name), capture_output=True, text=True,
+                          env={}, timeout=60)
+    assert proc.returncode == 66, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("ppy: \\x01\\x01") and "...: " in lines[0], lines[0][-200:]
+    assert "\\x01" * 4000 in lines[0] and "\x01" not in lines[0]

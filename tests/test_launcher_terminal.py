@@ -181,5 +181,18 @@ def test_a_leader_with_a_terminal_no_session_controls_is_refused(inst):
     assert os.waitstatus_to_exitcode(status) == EX_CALLER, text
     assert RAN not in text and "took" not in text, text
     lines = [line for line in text.splitlines() if line]
-    assert len(lines) == 1 and lines[0].startswith(f"ppy: {path}: ppy leads its session"), text
+    assert len(lines) == 1 and lines[0].startswith(f"ppy: {path}: fd 0 is a terminal"), text
     assert "no session controls" in lines[0], text
+
+
+def test_a_terminal_no_session_controls_is_refused_when_ppy_leads_nothing(inst):
+    # The same terminal, with a shell leading the session and ppy its child: the script
+    # could still start a session of its own (setsid) and make that terminal its
+    # controlling one, then push input into it.
+    path = inst.script(TAKE)
+    text, status = in_pty(["/bin/sh", "-c", '"$@"; exit $?', "sh", *as_caller(inst.ppy, path)],
+                          session=False)
+    assert os.waitstatus_to_exitcode(status) == EX_CALLER, text
+    assert RAN not in text and "took" not in text, text
+    lines = [line for line in text.splitlines() if line]
+    assert len(lines) == 1 and lines[0].startswith(f"ppy: {path}: fd 0 is a terminal"), text

@@ -172,6 +172,19 @@ def test_site_packages_code_that_exits_is_a_boot_failure(venv_inst):
         os.unlink(pth)
 
 
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGQUIT"])
+def test_ctrl_c_during_the_start_up_is_one_line(venv_inst, sig):
+    # Ctrl-C or Ctrl-\ while the interpreter starts (here: sent by site-packages code,
+    # which the boot runs before the script): ppy held both across its exec, so the boot
+    # stops with one line (88) instead of dying silently (SIGQUIT) or with a traceback.
+    pth = _with_pth(venv_inst, f"import os, signal; os.kill(os.getpid(), signal.{sig})\n")
+    try:
+        refused(run([venv_script(venv_inst)]), EX_BOOT,
+                f"boot: interrupted ({sig}) before the script started")
+    finally:
+        os.unlink(pth)
+
+
 def test_ppy_on_the_command_line_takes_the_interpreter_from_the_script(venv_inst):
     res = app_result(run([venv_inst.ppy, venv_script(venv_inst)]))
     assert res["prefix"] == venv_inst.venv

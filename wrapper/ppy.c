@@ -99,6 +99,7 @@ enum {
 
 #define PPY_MAX_SCRIPT (64L << 20)   /* largest script ppy copies (bytes) */
 #define PPY_STACK_LIMIT (8L << 20)   /* RLIMIT_STACK soft limit given to the script */
+#define PPY_TIMER_SLACK 50000L       /* ns: the most timer slack the script inherits */
 #define PPY_SCRIPT_FD 3              /* where the interpreter finds the sealed script */
 #define PPY_INTERP_FD 4              /* the checked interpreter, exec'd by descriptor */
 #define PPY_MAX_INTERPRETERS 64      /* interpreter lines in PPY_CONF */
@@ -135,7 +136,7 @@ static void read_proc(const char *path, char *buf, size_t size);
 
 static void say(const char *raw)
 {
-	static char msg[8192];
+	static char msg[4 * 4096 + 1];
 
 	/* Names in RAW were escaped where they came in (a backslash as \x5c); this pass
 	   catches any control byte left, and leaves backslashes, so nothing is escaped twice. */
@@ -153,12 +154,15 @@ static void say(const char *raw)
 __attribute__((noreturn, format(printf, 2, 3)))
 static void die(int status, const char *fmt, ...)
 {
-	char msg[2048];
+	char msg[4096];
 	va_list ap;
+	int len;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	len = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (len >= (int)sizeof msg)   /* cut short: said, never passed off as the whole */
+		memcpy(msg + sizeof msg - 4, "...", 4);
 	say(msg);
 	_exit(status);
 }
@@ -168,7 +172,7 @@ __attribute__((noreturn, format(printf, 2, 3)))
 static void die_errno(int status, const char *fmt, ...)
 {
 	int saved = errno;
-	char msg[2048];
+	char msg[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -190,6 +194,12 @@ static void escape_bytes(const char *s, char *out, size_t size, int backslash)
 			out[n++] = (char)c;
 		else
 			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
+	}
+	/* Cut short: say so, so that a shortened name never passes for the whole one. */
+	if (*s && size >= 4) {
+		n = n + 4 <= size ? n : size - 4;
+		memcpy(out + n, "...", 3);
+		n += 3;
 	}
 	out[n] = '\0';
 }
@@ -645,34 +655,74 @@ static void keep_session(void)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
+/* A device number as /proc/PID/stat's tty_nr encodes it. */
+static unsigned long tty_number(dev_t dev)
+{
+	unsigned long maj = major(dev), min = minor(dev);
+
+	return (min & 0xff) | (maj << 8) | ((min & ~0xffUL) << 12);
+}
+
+/*
+ * Whether a session could make the terminal on FD its own (TIOCSCTTY without stealing):
+ * one that no session controls. A child tries, as the leader of a new session, and gives
+ * it back (TIOCNOTTY) before it ends: a leader that ends holding a terminal that is not a
+ * pseudo-terminal hangs it up, for everyone who has it open.
+ */
+static int tty_unclaimed(int fd)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	pid_t child;
+	int status;
+
+	if ((child = fork()) < 0)
+		die_errno(PPY_EX_SYSCALL, "fork");
+	if (child == 0) {
+		int took;
+		if (sigaction(SIGHUP, &ign, NULL) != 0 || setsid() < 0)
+			_exit(2);
+		took = ioctl(fd, TIOCSCTTY, 0) == 0;
+		if (took && ioctl(fd, TIOCNOTTY) != 0)
+			_exit(3);
+		_exit(took ? 0 : 1);
+	}
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno(PPY_EX_SYSCALL, "waitpid");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		die(PPY_EX_SYSCALL, "cannot tell whether fd %d's terminal is free to take", fd);
+	return WEXITSTATUS(status) == 0;
+}
+
 /*
  * Drop the controlling tty, so the script cannot push input into the caller's terminal
- * (TIOCSTI) or take it over. A session leader could take back any terminal it has open
- * that no session controls, and its TIOCNOTTY would leave the terminal with no session
- * (Ctrl-C would reach nobody): a leader of its terminal's session stays behind as such
- * (keep_session), and a leader with a terminal no session controls on fds 0-2 is
- * refused. Judged by the kernel's tty_nr, not by whether an open worked: a tty in
- * exclusive mode (TIOCEXCL) refuses open("/dev/tty") but not TIOCNOTTY.
+ * (TIOCSTI) or take it over. A terminal on fds 0-2 that no session controls is refused:
+ * the script could start a session of its own and make that terminal its controlling
+ * one. A session leader's TIOCNOTTY would leave its terminal with no session (Ctrl-C
+ * would reach nobody, and anyone with it open could take it): a leader of its terminal's
+ * session stays behind as such (keep_session). Judged by the kernel's tty_nr, not by
+ * whether an open worked: a tty in exclusive mode (TIOCEXCL) refuses open("/dev/tty")
+ * but not TIOCNOTTY.
  */
 static void drop_terminal(void)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
-	int leader = getsid(0) == getpid();
+	unsigned long ctty;
 
-	if (leader && tty_nr() != 0) {
+	if (getsid(0) == getpid() && tty_nr() != 0)
 		keep_session();
-		leader = 0;
+	ctty = tty_nr();
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+		if (isatty(fd) && fstat(fd, &st) == 0 &&
+		    tty_number(st.st_rdev) != ctty && tty_unclaimed(fd))
+			die(PPY_EX_CALLER, "fd %d is a terminal that no session controls, which "
+			    "the script could make its own; start it from a shell or without that "
+			    "terminal", fd);
 	}
 	/* SIGHUP is ignored meanwhile: a leader's TIOCNOTTY sends it to its process group. */
 	if (sigaction(SIGHUP, &ign, NULL) != 0)
 		die_errno(PPY_EX_SYSCALL, "sigaction");
-	for (int fd = 0; leader && fd <= 2; fd++)
-		if (isatty(fd) && ioctl(fd, TIOCSCTTY, 0) == 0) {
-			(void)ioctl(fd, TIOCNOTTY);
-			die(PPY_EX_CALLER, "ppy leads its session and fd %d is a terminal that no "
-			    "session controls, which the script could make its own; start it from "
-			    "a shell or without that terminal", fd);
-		}
 	if (tty_nr() != 0) {
 		for (int fd = 0; fd <= 2; fd++)
 			if (isatty(fd))
@@ -702,12 +752,20 @@ static void reset_process(void)
 	   the direction that fails) is replaced by /dev/null; nothing else is inherited. */
 	for (int fd = 0; fd <= 2; fd++) {
 		int fl = fcntl(fd, F_GETFL), acc = fl & O_ACCMODE;
-		if (fl >= 0 && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))
+		struct stat st;
+		/* A directory is no stream (the interpreter would stop, its own way), and a
+		   descriptor to resolve names from with the script's rights: refused. */
+		if (fl >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+			die(PPY_EX_CALLER, "fd %d is a directory; give the script a file, a pipe, "
+			    "a socket or a terminal there", fd);
+		if (fl >= 0 && !(fl & O_PATH) && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))
 			continue;
 		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 		if (null < 0 || (null != fd && dup2(null, fd) != fd))
 			die_errno(PPY_EX_CALLER, "cannot put /dev/null in place of fd %d, which "
-				  "the caller left %s", fd, fl < 0 ? "closed" : "open the wrong way");
+				  "the caller left %s", fd, fl < 0 ? "closed" :
+				  fl & O_PATH ? "open for no reading or writing (O_PATH)" :
+				  "open the wrong way");
 		if (null != fd)
 			close(null);
 	}
@@ -734,6 +792,16 @@ static void reset_process(void)
 	umask(022);
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		die_errno(PPY_EX_SYSCALL, "prctl");
+	/* Timer slack (how late the kernel may fire a timer, inherited across exec): at most
+	   the kernel's usual 50 us. A larger one would let the caller make every sleep and
+	   timeout of the script fire as late as it likes; a smaller one is kept. */
+	errno = 0;
+	long slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	if (slack == -1 && errno)
+		die_errno(PPY_EX_SYSCALL, "prctl(PR_GET_TIMERSLACK)");
+	if ((slack < 0 || slack > PPY_TIMER_SLACK) &&
+	    prctl(PR_SET_TIMERSLACK, (unsigned long)PPY_TIMER_SLACK, 0, 0, 0) != 0)
+		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_TIMERSLACK)");
 	drop_terminal();
 }
 
@@ -881,62 +949,80 @@ static void check_editable_finder(const char *file, uid_t owner);
  * directory, checked again where each module is loaded) a code file, or a directory
  * above one, that breaks the rule is a warning, and .pth files are followed.
  */
+/* NAME escaped, in a buffer of its own (one name per message): the walks below escape
+   a name only to show it, and keep no such buffer on their stack. */
+static const char *shown_name(const char *name)
+{
+	static char shown[PATH_MAX * 4 + 1];
+
+	escape(name, shown, sizeof shown);
+	return shown;
+}
+
+/* The symlink SUB (named NAME) met under ROOT: it must resolve inside ROOT, or to
+   something that obeys the rule, walked hop by hop. Kept out of check_tree's frame. */
+__attribute__((noinline))
+static void check_tree_link(const char *root, const char *sub, const char *name, uid_t owner,
+			    int strict)
+{
+	char *real = realpath(sub, NULL);
+	size_t rootlen = strlen(root);
+	int inside = real && strncmp(real, root, rootlen) == 0 &&
+		     (real[rootlen] == '/' || real[rootlen] == '\0');
+	struct ppy_origin o = { .owner = owner };
+	struct stat target;
+
+	if (!inside && real && stat(real, &target) == 0 &&
+	    ppy_origin_walk(&o, sub, S_ISDIR(target.st_mode)) == 0)
+		inside = 1;
+	if (!inside && strict)
+		die(PPY_EX_INSTALL, "installation is unsafe: symlink %s leads outside %s, to "
+		    "something not root's alone", shown_name(sub), root);
+	if (!inside && (is_code_file(name) || (real && stat(real, &target) == 0 &&
+					       S_ISDIR(target.st_mode))))
+		warn("symlink %s leads outside %s, to something anyone but root or the owner "
+		     "could change", shown_name(sub), root);
+	free(real);
+}
+
 static void check_tree(int dir, const char *root, const char *where, int depth, uid_t owner,
 		       int strict, int bad_above)
 {
 	DIR *d = fdopendir(dir);
 	struct dirent *e;
 	struct stat st;
-	size_t rootlen = strlen(root);
 
 	if (!d && !strict) {
-		char shown[PATH_MAX * 4 + 1];
-		escape(where, shown, sizeof shown);
-		warn("cannot read %s as the caller: not checked (%s)", shown, strerror(errno));
+		warn("cannot read %s as the caller: not checked (%s)", shown_name(where),
+		     strerror(errno));
 		close(dir);
 		return;
 	}
 	if (!d)
-		die_errno(PPY_EX_INSTALL, "cannot read %s", where);
+		die_errno(PPY_EX_INSTALL, "cannot read %s", shown_name(where));
 	while ((errno = 0, e = readdir(d))) {
-		char sub[PATH_MAX], shown[PATH_MAX * 4 + 1];
+		char sub[PATH_MAX];
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if (snprintf(sub, sizeof sub, "%s/%s", where, e->d_name) >= (int)sizeof sub)
-			die(PPY_EX_INSTALL, "path too long under %s", where);
-		escape(sub, shown, sizeof shown);
+			die(PPY_EX_INSTALL, "path too long under %s", shown_name(where));
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			die_errno(PPY_EX_INSTALL, "cannot stat %s", shown);
+			die_errno(PPY_EX_INSTALL, "cannot stat %s", shown_name(sub));
 		if (S_ISLNK(st.st_mode)) {
-			char *real = realpath(sub, NULL);
-			int inside = real && strncmp(real, root, rootlen) == 0 &&
-				     (real[rootlen] == '/' || real[rootlen] == '\0');
-			struct ppy_origin o = { .owner = owner };
-			struct stat target;
-			if (!inside && real && stat(real, &target) == 0 &&
-			    ppy_origin_walk(&o, sub, S_ISDIR(target.st_mode)) == 0)
-				inside = 1;
-			if (!inside && strict)
-				die(PPY_EX_INSTALL, "installation is unsafe: symlink %s leads outside "
-				    "%s, to something not root's alone", shown, root);
-			if (!inside && (is_code_file(e->d_name) || (real && stat(real, &target) == 0 &&
-								     S_ISDIR(target.st_mode))))
-				warn("symlink %s leads outside %s, to something anyone but root or "
-				     "the owner could change", shown, root);
-			free(real);
+			check_tree_link(root, sub, e->d_name, owner, strict);
 			continue;
 		}
 		if (strict && (!is_trusted(&st, owner) || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))))
 			die(PPY_EX_INSTALL, "installation is unsafe: %s must be a file or directory "
-			    "owned by root and writable only by root", shown);
+			    "owned by root and writable only by root", shown_name(sub));
 		if (!strict && S_ISREG(st.st_mode) && is_code_file(e->d_name)) {
 			if (!is_trusted(&st, owner))
-				warn("%s would be refused if imported: it is %s", shown,
+				warn("%s would be refused if imported: it is %s", shown_name(sub),
 				     st.st_uid != 0 && st.st_uid != owner ? "owned by another user"
 									 : "writable by group or others");
 			else if (bad_above)
 				warn("%s would be refused if imported: a directory above it is "
-				     "not root's or the owner's alone", shown);
+				     "not root's or the owner's alone", shown_name(sub));
 			int in_site = strcmp(where + strlen(where) - strlen("site-packages"),
 					     "site-packages") == 0;
 			if (depth >= 1 && in_site && strlen(e->d_name) > 4 &&
@@ -951,17 +1037,18 @@ static void check_tree(int dir, const char *root, const char *where, int depth, 
 			int fd = depth >= 24 ? -1 : openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
 								      O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0 && !strict) {
-				warn("cannot read %s as the caller: not checked", shown);
+				warn("cannot read %s as the caller: not checked", shown_name(sub));
 				continue;
 			}
 			if (fd < 0)
-				die(PPY_EX_INSTALL, "installation is unsafe: cannot check %s", shown);
+				die(PPY_EX_INSTALL, "installation is unsafe: cannot check %s",
+				    shown_name(sub));
 			check_tree(fd, root, sub, depth + 1, owner, strict,
 				   bad_above || !is_trusted(&st, owner));
 		}
 	}
 	if (errno)
-		die_errno(PPY_EX_INSTALL, "cannot read %s", where);
+		die_errno(PPY_EX_INSTALL, "cannot read %s", shown_name(where));
 	closedir(d);
 }
 
@@ -1220,6 +1307,37 @@ static void too_many_lines(const char *what, size_t line)
 }
 
 /*
+ * The file a forbid-exec line names, into *ST; 0 if there is none there. Found with
+ * CAP_DAC_READ_SEARCH where ppy holds it: a caller who cannot search the script's
+ * directory starts it through another link, and must still be held to the line. Only
+ * metadata is read, of a path root wrote. A path that cannot be resolved (a directory
+ * that ppy cannot search either) is an error: a forbidden script must not slip through.
+ */
+static int forbidden_file(const char *path, size_t line, struct stat *st)
+{
+	uint64_t eff, perm, inh, search = BIT(CAP_DAC_READ_SEARCH);
+	int rc, saved;
+
+	kernel_caps(&eff, &perm, &inh);
+	if (perm & search)
+		set_caps(perm, search, inh, "searching for a forbid-exec file");
+	rc = stat(path, st);
+	saved = errno;
+	if (perm & search)
+		set_caps(perm, 0, inh, "clearing the effective set");
+	if (rc != 0 && (saved == ENOENT || saved == ENOTDIR))
+		return 0;
+	if (rc != 0) {
+		static char shown[PATH_MAX * 4 + 1];
+		escape(path, shown, sizeof shown);
+		errno = saved;
+		die_errno(PPY_EX_INSTALL, "configuration %s, line %zu: cannot resolve '%s'",
+			  PPY_CONF, line, shown);
+	}
+	return S_ISREG(st->st_mode);
+}
+
+/*
  * PPY_CONF, if it exists, says, one item per line:
  *     interpreter /srv/venvs/web/bin/python     an interpreter scripts may ask for
  *     forbid-exec raise|log /srv/app/serve.py   refuse (or log) any process creation by
@@ -1281,10 +1399,10 @@ static void read_conf(struct conf *c)
 			if (c->nforbid == PPY_MAX_INTERPRETERS)
 				too_many_lines("forbid-exec", line);
 			c->forbid_mode[c->nforbid] = strcmp(mode, "raise") == 0 ? "raise" : "log";
-			/* The file it names now, with the caller's rights like every path: a hard
-			   link elsewhere is the same file, capabilities and all. */
-			if (path[0] != '/' || stat(path, &c->forbid_file[c->nforbid]) != 0 ||
-			    !S_ISREG(c->forbid_file[c->nforbid].st_mode))
+			/* The file it names now (a hard link elsewhere is the same file,
+			   capabilities and all), found whatever the caller may search. */
+			if (path[0] != '/' || !forbidden_file(path, line,
+							      &c->forbid_file[c->nforbid]))
 				c->forbid_file[c->nforbid].st_nlink = 0;
 			if (!(c->forbid[c->nforbid++] = strdup(path)))
 				die(PPY_EX_SYSCALL, "out of memory");
@@ -2143,11 +2261,11 @@ int main(int argc, char **argv, char **envp)
 		if ((slash = strrchr(here, '/')))
 			*(slash == here ? slash + 1 : slash) = '\0';
 		check_trusted_tree(here, "script directory", s.st.st_uid, 0);
-		if (lease_probe) {   /* as at launch: only as the owner, last */
-			become_owner(s.st.st_uid, s.st.st_gid, s.caps);
-			verify_owner(s.st.st_uid, s.st.st_gid, s.caps);
-			probe_writers(&s);
-		}
+		/* No lease for a dry run: a caller who can freeze ppy (a delegated cgroup)
+		   while it holds one holds up root's and the owner's writes to the script. */
+		if (lease_probe)
+			warn("this kernel cannot say whether the script is open for writing without "
+			     "a lease, which --check does not take: a launch checks it");
 		escape(s.path, shown, sizeof shown);
 		escape(python, pyshown, sizeof pyshown);
 		printf("ppy: %s: would run %s under %s as uid %u gid %u, no groups, with %s %s\n",
@@ -2230,6 +2348,16 @@ int main(int argc, char **argv, char **envp)
 		die_errno(PPY_EX_SYSCALL, "dup3");
 	close_from(PPY_INTERP_FD + 1U);
 
+	{
+		/* Ctrl-C or Ctrl-\ before the script's first line: held (blocked across exec)
+		   until the boot has done its work, which then stops with one line (88), not a
+		   traceback from the middle of the interpreter's start-up or a silent death.
+		   The boot unblocks both before the script runs. */
+		sigset_t held;
+		if (sigemptyset(&held) != 0 || sigaddset(&held, SIGINT) != 0 ||
+		    sigaddset(&held, SIGQUIT) != 0 || sigprocmask(SIG_BLOCK, &held, NULL) != 0)
+			die_errno(PPY_EX_SYSCALL, "sigprocmask");
+	}
 	{
 		const char *fixed[] = {
 			python,

@@ -33,7 +33,9 @@ capabilities. Before any script code runs, main():
    any ppy_py module site code imported came from there;
 6. raises the whole permitted set into the effective set if the file's effective bit
    was set (EFFECTIVE == "1"), and checks it;
-7. runs the script as __main__.
+7. stops (88) if a SIGINT or SIGQUIT (Ctrl-C, Ctrl-\\) arrived meanwhile (ppy blocked
+   both across its exec), then unblocks them;
+8. runs the script as __main__.
 
 A re-execution of this same command line by the script's own process (a reloader that
 runs sys.orig_argv again, such as Werkzeug's) arrives with no capability at all (the
@@ -133,13 +135,23 @@ def start_up_files():
         files.append(spec.origin)
         if isinstance(spec.cached, str) and os.path.exists(spec.cached):
             files.append(spec.cached)
-    with open("/proc/self/maps", "rb") as maps:
-        for line in maps:
-            fields = line.split(None, 5)
-            if len(fields) == 6 and b"x" in fields[1] and fields[5].startswith(b"/"):
-                name = fields[5].rstrip(b"\n")
-                if not name.endswith(b" (deleted)"):
-                    files.append(os.fsdecode(name))
+    # os.read, not open(): the first open() of a process costs more than the read.
+    fd = os.open("/proc/self/maps", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    for line in b"".join(chunks).split(b"\n"):
+        fields = line.split(None, 5)
+        if len(fields) == 6 and b"x" in fields[1] and fields[5].startswith(b"/"):
+            name = fields[5]
+            if not name.endswith(b" (deleted)"):
+                files.append(os.fsdecode(name))
     return sorted(set(files))
 
 
@@ -377,6 +389,19 @@ def raise_effective(path, _sys):
         fail(path, "effective set is not as the file asked")
 
 
+def release_interrupts(path):
+    """ppy blocked SIGINT and SIGQUIT across its exec, so that Ctrl-C or Ctrl-\\ during
+    the start-up is held until here: one held now stops the launch with one line; then
+    both are unblocked, and the script starts with nothing blocked."""
+    import _signal
+
+    held = _signal.sigpending() & {_signal.SIGINT, _signal.SIGQUIT}
+    if held:
+        fail(path, "interrupted (%s) before the script started" % " and ".join(
+            {_signal.SIGINT: "SIGINT", _signal.SIGQUIT: "SIGQUIT"}[s] for s in sorted(held)))
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, (_signal.SIGINT, _signal.SIGQUIT))
+
+
 def start(path):
     """Everything before the script's first line. Returns its code and __main__ module,
     or None after printing the script's SyntaxError as Python would."""
@@ -414,6 +439,7 @@ def start(path):
     check_library_modules(path, library, _sys)
     if sys.argv[2] == "1" and not relaunched:
         raise_effective(path, _sys)
+    release_interrupts(path)
     import builtins
 
     main_module = type(sys)("__main__")
