@@ -714,8 +714,11 @@ static void drop_terminal(void)
 	ctty = tty_nr();
 	for (int fd = 0; fd <= 2; fd++) {
 		struct stat st;
-		if (isatty(fd) && fstat(fd, &st) == 0 &&
-		    tty_number(st.st_rdev) != ctty && tty_unclaimed(fd))
+		if (!isatty(fd))
+			continue;
+		if (fstat(fd, &st) != 0)
+			die_errno(PPY_EX_SYSCALL, "fstat(%d)", fd);
+		if (tty_number(st.st_rdev) != ctty && tty_unclaimed(fd))
 			die(PPY_EX_CALLER, "fd %d is a terminal that no session controls, which "
 			    "the script could make its own; start it from a shell or without that "
 			    "terminal", fd);
@@ -755,7 +758,9 @@ static void reset_process(void)
 		struct stat st;
 		/* A directory is no stream (the interpreter would stop, its own way), and a
 		   descriptor to resolve names from with the script's rights: refused. */
-		if (fl >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		if (fl >= 0 && fstat(fd, &st) != 0)
+			die_errno(PPY_EX_SYSCALL, "fstat(%d)", fd);
+		if (fl >= 0 && S_ISDIR(st.st_mode))
 			die(PPY_EX_CALLER, "fd %d is a directory; give the script a file, a pipe, "
 			    "a socket or a terminal there", fd);
 		if (fl >= 0 && !(fl & O_PATH) && (fd == 0 ? acc != O_WRONLY : acc != O_RDONLY))

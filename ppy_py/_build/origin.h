@@ -188,9 +188,12 @@ static int ppy_origin_check_node(struct ppy_origin *o, const char *path, const s
 
 #define PPY_ORIGIN_CACHE 512
 
-/* Directories root's alone, with everything above them (see the top of this file). */
-static struct { char *path; struct stat st; } ppy_origin_cache[PPY_ORIGIN_CACHE];
+/* Directories root's alone, with everything above them (see the top of this file); their
+   names are kept in a fixed area, so that remembering one never allocates or fails. */
+static struct { const char *path; struct stat st; } ppy_origin_cache[PPY_ORIGIN_CACHE];
 static size_t ppy_origin_cached;
+static char ppy_origin_names[64 * 1024];
+static size_t ppy_origin_names_used;
 
 static const struct stat *ppy_origin_known(const char *path)
 {
@@ -202,10 +205,14 @@ static const struct stat *ppy_origin_known(const char *path)
 
 static void ppy_origin_remember(const char *path, const struct stat *st)
 {
-    char *copy;
+    size_t len = strlen(path) + 1;
+    char *copy = ppy_origin_names + ppy_origin_names_used;
 
-    if (ppy_origin_cached == PPY_ORIGIN_CACHE || !(copy = strdup(path)))
+    if (ppy_origin_cached == PPY_ORIGIN_CACHE ||
+        len > sizeof ppy_origin_names - ppy_origin_names_used)
         return;   /* not remembered: only slower */
+    memcpy(copy, path, len);
+    ppy_origin_names_used += len;
     ppy_origin_cache[ppy_origin_cached].path = copy;
     ppy_origin_cache[ppy_origin_cached].st = *st;
     ppy_origin_cached++;
