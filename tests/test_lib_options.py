@@ -326,3 +326,32 @@ def test_setters_read_back_a_kernel_that_says_yes_and_does_nothing(faultshim, ca
     assert say in lib_helpers.run_python(code, env=env)
     # Without the lie, the same call goes through (the shim alone changes nothing).
     assert lib_helpers.run_python(code, env={**env, "PPYFAULT_FN": "none"}) is None
+
+
+@pytest.mark.root
+def test_a_setter_that_a_filter_fakes_is_an_error_not_silence(tmp_path):
+    """Why ppy_py's setters read the value back (one prctl more than python-prctl's, which
+    bench/results.md shows): a seccomp filter can answer 0 without running the call
+    (SECCOMP_RET_ERRNO with errno 0; tests/kernelsim.c here). python-prctl then reports
+    success and the process stays dumpable; ppy_py raises. ppy_py.compat keeps
+    python-prctl's behaviour, at python-prctl's speed."""
+    import ppytest
+    with open(os.path.join(ppytest.REPO, "tests", "kernelsim.c")) as f:
+        sim = ppytest.compile_helper("kernelsim", f.read(), str(tmp_path))
+    code = (
+        "import sys, prctl, ppy_py\n"
+        "from ppy_py.compat import prctl as compat\n"
+        "prctl.set_dumpable(False); print('python-prctl', prctl.get_dumpable())\n"
+        "compat.set_dumpable(False); print('compat', compat.get_dumpable())\n"
+        "try:\n"
+        "    ppy_py.set_dumpable(False); print('ppy_py', ppy_py.dumpable())\n"
+        "except OSError as e:\n"
+        "    print('ppy_py raised', type(e).__name__, e)\n")
+    proc = subprocess.run([sim, "--deny", "prctl:PR_SET_DUMPABLE=0", "--",
+                           "/usr/bin/python3", "-c", code],
+                          capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": ppytest.REPO})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "python-prctl True" and lines[1] == "compat True", lines
+    assert lines[2].startswith("ppy_py raised") and "PR_SET_DUMPABLE" in lines[2], lines
