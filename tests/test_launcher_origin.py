@@ -169,6 +169,52 @@ def test_a_zip_archive_on_sys_path_is_checked(inst):
     assert kind == "UntrustedCodeError" and "lib.zip" in msg
 
 
+LATER_IMPORT = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    import early
+    print("READY", flush=True)
+    sys.stdin.readline()
+    try:
+        import later
+        print("IMPORTED")
+    except ImportError as e:
+        print(type(e).__name__, e)
+""")
+
+
+def test_a_long_running_script_checks_each_import_when_it_happens(inst):
+    # A server imports one module at start and another later. Meanwhile root hands the
+    # directory above the modules to a third account, which swaps the module directory for
+    # its own symlink to a directory of the owner's (an upload area). The later import is
+    # walked again from "/", not taken from what the first walk found: refused. (A cache
+    # of directories found root's, tried once, let the third account's choice load here.)
+    top = own_dir(inst, "handed-over", 0)
+    lib = own_dir(inst, "handed-over/lib", 0)
+    write(os.path.join(lib, "early.py"), "", 0)
+    uploads = own_dir(inst, "owner-uploads", OWNER)
+    write(os.path.join(uploads, "later.py"), "print('PLANTED-RAN')\n", OWNER)
+    proc = subprocess.Popen(
+        ["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}", "--clear-groups", inst.ppy,
+         inst.script(LATER_IMPORT), lib],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={})
+    try:
+        assert proc.stdout.readline().strip() == RAN
+        assert proc.stdout.readline().strip() == "READY", proc.stderr.read()
+        os.chown(top, STRANGER, STRANGER)
+        swap = run(["sh", "-c", 'mv "$0/lib" "$0/lib.old" && ln -s "$1" "$0/lib"', top,
+                    uploads], uid=STRANGER)
+        assert swap.returncode == 0, swap.stderr
+        out, err = proc.communicate("go\n", timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.chown(top, 0, 0)
+    assert "PLANTED-RAN" not in out, out
+    assert out.startswith("UntrustedCodeError") and f"is owned by uid {STRANGER}" in out, out
+
+
 def test_a_ppy_script_may_not_create_a_subinterpreter(inst):
     # The open_code hook is the runtime's, but the checks of extension modules and of
     # bytecode without source live in the main interpreter's importlib: a subinterpreter

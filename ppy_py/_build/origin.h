@@ -19,12 +19,6 @@
  * again by name reaches the same file (the open_code hook still opens it once and checks
  * the descriptor is the file it walked to).
  *
- * A directory that a walk found owned by root and writable by no one else, below
- * directories that all were too, is remembered for the rest of the process: only root
- * can change, rename, replace or mount over it, so later walks (a server imports hundreds
- * of modules from the same few directories) take it as checked without asking the kernel
- * again. Nothing owned by anyone else is remembered: its owner could loosen it later.
- *
  * Pure C, no Python: ppy_origin_walk() fills a struct with the physical path it reached
  * and, on refusal, one line saying why (names escaped as ppy shows them).
  */
@@ -186,59 +180,6 @@ static int ppy_origin_check_node(struct ppy_origin *o, const char *path, const s
     return 0;
 }
 
-#define PPY_ORIGIN_CACHE 512
-
-/* Directories root's alone, with everything above them (see the top of this file); their
-   names are kept in a fixed area, so that remembering one never allocates or fails. */
-static struct { const char *path; struct stat st; } ppy_origin_cache[PPY_ORIGIN_CACHE];
-static size_t ppy_origin_cached;
-static char ppy_origin_names[64 * 1024];
-static size_t ppy_origin_names_used;
-
-static const struct stat *ppy_origin_known(const char *path)
-{
-    for (size_t i = 0; i < ppy_origin_cached; i++)
-        if (strcmp(ppy_origin_cache[i].path, path) == 0)
-            return &ppy_origin_cache[i].st;
-    return NULL;
-}
-
-static void ppy_origin_remember(const char *path, const struct stat *st)
-{
-    size_t len = strlen(path) + 1;
-    char *copy = ppy_origin_names + ppy_origin_names_used;
-
-    if (ppy_origin_cached == PPY_ORIGIN_CACHE ||
-        len > sizeof ppy_origin_names - ppy_origin_names_used)
-        return;   /* not remembered: only slower */
-    memcpy(copy, path, len);
-    ppy_origin_names_used += len;
-    ppy_origin_cache[ppy_origin_cached].path = copy;
-    ppy_origin_cache[ppy_origin_cached].st = *st;
-    ppy_origin_cached++;
-}
-
-/* "/" into *ST, checked (owner, mode, mount) unless a walk already did. 0, an errno, or
-   PPY_ORIGIN_UNTRUSTED. */
-static int ppy_origin_root(struct ppy_origin *o, struct stat *st)
-{
-    const struct stat *known = ppy_origin_known("/");
-    int rc;
-
-    if (known) {
-        *st = *known;
-        return 0;
-    }
-    if (lstat("/", st) != 0)
-        return errno;
-    if ((rc = ppy_origin_check_node(o, "/", st, 1)) != 0 ||
-        (rc = ppy_origin_check_mount(o, "/")) != 0)
-        return rc;
-    if (st->st_uid == 0)
-        ppy_origin_remember("/", st);
-    return 0;
-}
-
 /*
  * Walk PATH (absolute; a relative one is taken from the working directory) component by
  * component from "/", with lstat, following each symlink by hand. WANT_DIR: PATH must be
@@ -251,7 +192,7 @@ static int ppy_origin_walk(struct ppy_origin *o, const char *path, int want_dir)
     char rest[PATH_MAX * 2], tmp[PATH_MAX * 2], target[PATH_MAX];
     char *cur = o->real;          /* the physical directory reached ("" is "/") */
     size_t len = 0;
-    int links = 0, rc, roots;     /* ROOTS: CUR and every directory above it are root's */
+    int links = 0, rc;
     struct stat st;
     dev_t dev;
 
@@ -270,9 +211,11 @@ static int ppy_origin_walk(struct ppy_origin *o, const char *path, int want_dir)
             return ENAMETOOLONG;
     }
     cur[0] = '\0';
-    if ((rc = ppy_origin_root(o, &st)) != 0)
+    if (lstat("/", &st) != 0)
+        return errno;
+    if ((rc = ppy_origin_check_node(o, "/", &st, 1)) != 0 ||
+        (rc = ppy_origin_check_mount(o, "/")) != 0)
         return rc;
-    roots = st.st_uid == 0;
     dev = st.st_dev;
     o->st = st;
 
@@ -308,10 +251,7 @@ static int ppy_origin_walk(struct ppy_origin *o, const char *path, int want_dir)
         cur[len] = '/';
         memcpy(cur + len + 1, name, nlen);
         cur[len + 1 + nlen] = '\0';
-        const struct stat *known = roots ? ppy_origin_known(cur) : NULL;
-        if (known)
-            st = *known;       /* a directory: checked, mount and all */
-        else if (lstat(cur, &st) != 0)
+        if (lstat(cur, &st) != 0)
             return errno;
         if (S_ISLNK(st.st_mode)) {
             ssize_t n;
@@ -335,9 +275,8 @@ static int ppy_origin_walk(struct ppy_origin *o, const char *path, int want_dir)
             if (target[0] == '/') {
                 len = 0;
                 cur[0] = '\0';
-                if ((rc = ppy_origin_root(o, &st)) != 0)
-                    return rc;
-                roots = st.st_uid == 0;
+                if (lstat("/", &st) != 0)
+                    return errno;
                 dev = st.st_dev;
             }
             continue;
@@ -345,7 +284,7 @@ static int ppy_origin_walk(struct ppy_origin *o, const char *path, int want_dir)
         if (!last || want_dir) {
             if (!S_ISDIR(st.st_mode))
                 return ENOTDIR;
-            if (!known && (rc = ppy_origin_check_node(o, cur, &st, 1)) != 0)
+            if ((rc = ppy_origin_check_node(o, cur, &st, 1)) != 0)
                 return rc;
         } else {
             if (S_ISDIR(st.st_mode))
@@ -355,11 +294,8 @@ static int ppy_origin_walk(struct ppy_origin *o, const char *path, int want_dir)
             if ((rc = ppy_origin_check_node(o, cur, &st, 0)) != 0)
                 return rc;
         }
-        if (!known && st.st_dev != dev && (rc = ppy_origin_check_mount(o, cur)) != 0)
+        if (st.st_dev != dev && (rc = ppy_origin_check_mount(o, cur)) != 0)
             return rc;
-        roots = roots && S_ISDIR(st.st_mode) && st.st_uid == 0;
-        if (roots && !known)
-            ppy_origin_remember(cur, &st);
         dev = st.st_dev;
         len += 1 + nlen;
         o->st = st;
