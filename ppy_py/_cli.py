@@ -15,6 +15,7 @@ process-free.
 """
 
 import argparse
+import errno
 import os
 import stat
 import sys
@@ -134,27 +135,40 @@ def audit_line(path: str, st: os.stat_result, caps: str, status: int, verdict: s
     ``who`` (who may start it, when ppy would run it), ``verdict``, then ``warning`` and
     ``never`` when there are any."""
     fields = [
-        path,
-        "owner=%s:%s" % (id_words("uid", st.st_uid), id_words("gid", st.st_gid)),
+        _shown(path),
+        _shown("owner=%s:%s" % (id_words("uid", st.st_uid), id_words("gid", st.st_gid))),
         "mode=%04o" % stat.S_IMODE(st.st_mode),
-        "caps=%s" % caps,
+        _shown("caps=%s" % caps),
         "status=%d" % status,
     ]
+    # ppy's own lines name files escaped already (a backslash as \x5c): shown as they are,
+    # only a byte outside printable ASCII (none should be) escaped.
     if who:
-        fields.append("who=%s" % who)
-    fields.append("verdict=%s" % verdict)
+        fields.append(_shown("who=%s" % who, keep_backslash=True))
+    fields.append(_shown("verdict=%s" % verdict, keep_backslash=True))
     if warnings:
-        fields.append("warning=%s" % " | ".join(warnings))
+        fields.append(_shown("warning=%s" % " | ".join(warnings), keep_backslash=True))
     if never:
-        fields.append("never=%s" % ",".join(never))
-    return "\t".join(_shown(f) for f in fields)
+        fields.append(_shown("never=%s" % ",".join(never)))
+    return "\t".join(fields)
 
 
-def _shown(text: str) -> str:
+def _shown(text: str, keep_backslash: bool = False) -> str:
     """TEXT with every byte outside printable ASCII, and a backslash, as \\xNN, as ppy
-    shows names: a file name cannot add a line, a tab (a field) or a terminal escape."""
+    shows names: a file name cannot add a line, a tab (a field) or a terminal escape.
+    KEEP_BACKSLASH: TEXT is ppy's own, whose names are escaped already."""
     raw = text.encode("utf-8", "surrogateescape")
-    return "".join(chr(b) if 0x20 <= b < 0x7F and b != 0x5C else "\\x%02x" % b for b in raw)
+    return "".join(chr(b) if 0x20 <= b < 0x7F and (b != 0x5C or keep_backslash)
+                   else "\\x%02x" % b for b in raw)
+
+
+def _error(exc: BaseException) -> str:
+    """EXC as one line: an OSError by what its errno says (the file is named beside it,
+    escaped once; the exception's own text would name it again, through repr), anything
+    else by str()."""
+    if isinstance(exc, OSError) and exc.errno:
+        return _shown("%s (%s)" % (os.strerror(exc.errno), errno.errorcode.get(exc.errno, exc.errno)))
+    return _shown(str(exc))
 
 
 # ---- commands ----------------------------------------------------------------
@@ -198,7 +212,7 @@ def cmd_getcap(args: argparse.Namespace) -> int:
         try:
             fc = file_caps(path)
         except (OSError, ValueError) as exc:
-            print("%s: %s: %s" % (PROG, _shown(path), _shown(str(exc))), file=sys.stderr)
+            print("%s: %s: %s" % (PROG, _shown(path), _error(exc)), file=sys.stderr)
             status = 1
             continue
         if fc is not None:
@@ -240,7 +254,7 @@ def cmd_setcap(args: argparse.Namespace) -> int:
                 got = set_file_caps(path, want, follow_symlinks=False)
                 print("%s %s" % (_shown(path), file_caps_text(got)))
         except (OSError, ValueError) as exc:
-            print("%s: %s: %s" % (PROG, _shown(path), _shown(str(exc))), file=sys.stderr)
+            print("%s: %s: %s" % (PROG, _shown(path), _error(exc)), file=sys.stderr)
             status = 1
     return status
 
@@ -286,7 +300,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     def walk_error(exc: OSError) -> None:
         nonlocal status
-        print("%s: audit: %s" % (PROG, _shown(str(exc))), file=sys.stderr)
+        name = exc.filename if isinstance(exc.filename, str) else ""
+        print("%s: audit: %s: %s" % (PROG, _shown(name), _error(exc)), file=sys.stderr)
         status = 1
 
     for top, dirs, files in os.walk(args.dir, onerror=walk_error, followlinks=False):

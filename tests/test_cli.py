@@ -143,9 +143,10 @@ def test_names_are_shown_escaped(tmp_path):
     proc = cli("getcap", str(evil) + "\nmissing")
     assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
     assert shown + "\\x0amissing" in proc.stderr and "\x1b" not in proc.stderr
+    assert "\\x5c" not in proc.stderr     # named once, escaped once (no repr of it)
     proc = cli("setcap", "cap_net_raw=p", str(evil) + "\nmissing")
     assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
-    assert "\x1b" not in proc.stderr
+    assert "\x1b" not in proc.stderr and "\\x5c" not in proc.stderr
     proc = cli("audit", str(evil))
     assert proc.returncode == 1 and len(proc.stderr.splitlines()) == 1, proc.stderr
     assert "\x1b" not in proc.stderr
