@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import select
+import signal
 import subprocess
 import textwrap
 import time
@@ -323,7 +324,7 @@ def with_slack(ns):
     return set_it
 
 
-@pytest.mark.parametrize("given, seen", [(10 * 10**9, 50000), (1000, 1000)])
+@pytest.mark.parametrize("given, seen", [(10 * 10**9, 50000), (2**64 - 1, 50000), (1000, 1000)])
 def test_a_large_timer_slack_is_not_the_scripts(inst, given, seen):
     # Ten seconds of slack would let the caller make every sleep and timeout of the script
     # fire up to ten seconds late: the script gets at most the kernel's usual 50 us. A
@@ -358,3 +359,29 @@ def test_an_o_path_stdin_becomes_dev_null(inst):
         os.close(fd)
     assert proc.returncode == 0, proc.stderr
     assert "READ ''" in proc.stdout.splitlines(), proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGQUIT])
+def test_an_interrupt_during_the_start_up_is_one_line(inst, sig):
+    # Ctrl-C or Ctrl-\ while the interpreter starts: ppy holds both across its exec, so the
+    # boot stops with one line (88), not a traceback from the interpreter's start-up or a
+    # silent death. Root stops the process as soon as it is the interpreter, queues the
+    # signal, and lets it go on.
+    path = inst.script()
+    proc = subprocess.Popen(caller(inst.ppy, path), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={})
+    python = os.path.realpath(PYTHON)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if os.readlink(f"/proc/{proc.pid}/exe") == python:
+                break
+        except OSError:
+            pass
+    os.kill(proc.pid, signal.SIGSTOP)
+    os.kill(proc.pid, sig)
+    os.kill(proc.pid, signal.SIGCONT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 88, (proc.returncode, err)
+    assert RAN not in out
+    assert err == f"ppy: {path}: boot: interrupted ({sig.name}) before the script started\n", err

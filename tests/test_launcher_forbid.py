@@ -156,11 +156,10 @@ def test_under_ppy_no_subinterpreter_escapes_forbid_exec(inst):
 
 
 def _private_script_and_link(inst, name):
-    """A script in a directory only its owner may search, named by ppy.conf there, and a
-    hard link to it in a directory anyone may search."""
+    """A script in a directory of root's that only root may search, named by ppy.conf
+    there, and a hard link to it (root's doing) in a directory anyone may search."""
     private = os.path.join(inst.base, f"private-{name}")
     os.makedirs(private, 0o700, exist_ok=True)
-    os.chown(private, OWNER, OWNER)
     guarded = inst.script(SPAWN, directory=private, name=f"{name}.py")
     home = os.path.join(inst.base, "owner-home")
     os.makedirs(home, 0o755, exist_ok=True)
@@ -168,8 +167,7 @@ def _private_script_and_link(inst, name):
     link = os.path.join(home, f"{name}-link.py")
     if os.path.exists(link):
         os.unlink(link)
-    proc = run(["ln", guarded, link], uid=OWNER)
-    assert proc.returncode == 0, proc.stderr
+    os.link(guarded, link)
     return guarded, link
 
 
@@ -195,3 +193,27 @@ def test_a_forbidden_path_ppy_cannot_resolve_stops_every_launch():
         assert RAN not in proc.stdout
     finally:
         small.remove()
+
+
+def test_a_forbidden_path_must_be_in_directories_only_root_can_write(inst):
+    # In a directory of its owner's, the owner could rename the script away from the path,
+    # or make the path unresolvable (a symlink loop), which would refuse every launch on
+    # the machine: the line itself is refused, by its number, before anything runs.
+    own = os.path.join(inst.base, "owner-app")
+    os.makedirs(own, 0o755, exist_ok=True)
+    os.chown(own, OWNER, OWNER)
+    guarded = inst.script(SPAWN, directory=own, name="serve.py")
+    inst.write_conf(f"# services\nforbid-exec raise {guarded}\n")
+    proc = run([inst.script()])
+    refused(proc, EX_INSTALL, "line 2", f"forbid-exec '{guarded}'",
+            f"directory {own} is owned by uid {OWNER}",
+            "keep the script in a directory only root can write")
+    assert not proc.stderr.startswith(f"ppy: {inst.scripts}")   # a configuration error
+
+
+def test_a_forbidden_path_with_nothing_there_yet_is_no_error(inst):
+    # A path root has not filled yet (in directories only root can change): the path alone
+    # is forbidden; other scripts run.
+    inst.write_conf(f"forbid-exec raise {inst.base}/not-yet/serve.py\n"
+                    f"forbid-exec raise {inst.scripts}/not-yet.py\n")
+    assert _spawn_result(inst.script(SPAWN)) == "SPAWNED"

@@ -196,3 +196,88 @@ def test_a_terminal_no_session_controls_is_refused_when_ppy_leads_nothing(inst):
     assert RAN not in text and "took" not in text, text
     lines = [line for line in text.splitlines() if line]
     assert len(lines) == 1 and lines[0].startswith(f"ppy: {path}: fd 0 is a terminal"), text
+
+
+def test_a_free_pty_master_on_fd_0_is_refused_as_a_free_terminal(inst):
+    # TIOCSCTTY through a master takes its slave: the master of a pty nobody controls is a
+    # free terminal too (85), not a failure of ppy's probe (87).
+    master, slave = os.openpty()
+    os.close(slave)
+    path = inst.script(TAKE)
+    try:
+        proc = subprocess.run(as_caller(inst.ppy, path), stdin=master, capture_output=True,
+                              text=True, timeout=60, env={})
+    finally:
+        os.close(master)
+    assert proc.returncode == EX_CALLER, proc.stderr
+    assert RAN not in proc.stdout
+    assert proc.stderr == f"ppy: {path}: fd 0 is a terminal that no session controls, which " \
+        "the script could make its own; start it from a shell or without that terminal\n"
+
+
+# Run by root in a mount namespace of its own with two new devpts instances at A and B:
+# terminal 0 of A is ppy's controlling terminal, terminal 0 of B (the same device number,
+# 136:0) is fd 2 and free. Prints what ppy said and its status.
+TWO_INSTANCES = textwrap.dedent(
+    """
+    import fcntl, os, sys
+    a, b, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+    def pty_in(top):
+        master = os.open(top + "/ptmx", os.O_RDWR | os.O_NOCTTY)
+        fcntl.ioctl(master, 0x40045431, b"\\0\\0\\0\\0")            # TIOCSPTLCK: unlock
+        n = int.from_bytes(fcntl.ioctl(master, 0x80045430, b"\\0\\0\\0\\0"), "little")  # TIOCGPTN
+        return master, "%s/%d" % (top, n)
+    ma, sa = pty_in(a)
+    mb, sb = pty_in(b)
+    assert os.stat(sa).st_rdev == os.stat(sb).st_rdev, (sa, sb)
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        t = os.open(sa, os.O_RDWR)          # becomes the controlling terminal
+        os.dup2(t, 0); os.dup2(t, 1)
+        os.dup2(os.open(sb, os.O_RDWR | os.O_NOCTTY), 2)
+        os.execv(argv[0], argv)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(ma, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    err = b""
+    os.set_blocking(mb, False)
+    try:
+        err = os.read(mb, 4096)
+    except OSError:    # nothing written there (EAGAIN), or nobody has it open (EIO)
+        pass
+    print(repr(out.decode(errors="replace")), repr(err.decode(errors="replace")),
+          os.waitstatus_to_exitcode(status))
+    """
+)
+
+
+def test_a_free_terminal_with_the_number_of_ppys_own_is_refused(inst):
+    # Each devpts instance numbers its terminals from 0, so a free terminal of another
+    # instance can have the very device number of ppy's controlling terminal: ppy asks the
+    # terminal which session it belongs to (TIOCGSID), not which number it has.
+    a, b = (os.path.join(inst.base, n) for n in ("devpts-a", "devpts-b"))
+    os.makedirs(a, exist_ok=True)
+    os.makedirs(b, exist_ok=True)
+    helper = os.path.join(inst.base, "two_instances.py")
+    with open(helper, "w") as f:
+        f.write(TWO_INSTANCES)
+    path = inst.script(TAKE)
+    mount = 'mount -t devpts -o newinstance,ptmxmode=0666 devpts "$0"'
+    proc = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         f'{mount} && mount -t devpts -o newinstance,ptmxmode=0666 devpts "$1" && '
+         'shift && exec "$@"', a, b, "/usr/bin/python3", helper, a, b,
+         *as_caller(inst.ppy, path)],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.split()[-1]) == EX_CALLER, proc.stdout
+    assert RAN not in proc.stdout and "took" not in proc.stdout, proc.stdout
+    assert "fd 2 is a terminal that no session controls" in proc.stdout, proc.stdout

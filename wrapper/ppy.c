@@ -655,14 +655,6 @@ static void keep_session(void)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-/* A device number as /proc/PID/stat's tty_nr encodes it. */
-static unsigned long tty_number(dev_t dev)
-{
-	unsigned long maj = major(dev), min = minor(dev);
-
-	return (min & 0xff) | (maj << 8) | ((min & ~0xffUL) << 12);
-}
-
 /*
  * Whether a session could make the terminal on FD its own (TIOCSCTTY without stealing):
  * one that no session controls. A child tries, as the leader of a new session, and gives
@@ -682,8 +674,13 @@ static int tty_unclaimed(int fd)
 		if (sigaction(SIGHUP, &ign, NULL) != 0 || setsid() < 0)
 			_exit(2);
 		took = ioctl(fd, TIOCSCTTY, 0) == 0;
-		if (took && ioctl(fd, TIOCNOTTY) != 0)
-			_exit(3);
+		if (took && ioctl(fd, TIOCNOTTY) != 0) {
+			/* FD is a pseudo-terminal's master, which took its slave: give that back
+			   through /dev/tty. Taken it was, whether or not that works. */
+			int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (tty >= 0)
+				(void)ioctl(tty, TIOCNOTTY);
+		}
 		_exit(took ? 0 : 1);
 	}
 	while (waitpid(child, &status, 0) < 0)
@@ -707,18 +704,19 @@ static int tty_unclaimed(int fd)
 static void drop_terminal(void)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, dfl = { .sa_handler = SIG_DFL };
-	unsigned long ctty;
 
 	if (getsid(0) == getpid() && tty_nr() != 0)
 		keep_session();
-	ctty = tty_nr();
 	for (int fd = 0; fd <= 2; fd++) {
-		struct stat st;
+		pid_t sid;
 		if (!isatty(fd))
 			continue;
-		if (fstat(fd, &st) != 0)
-			die_errno(PPY_EX_SYSCALL, "fstat(%d)", fd);
-		if (tty_number(st.st_rdev) != ctty && tty_unclaimed(fd))
+		/* The terminal of ppy's own session says so (TIOCGSID answers only for the
+		   caller's controlling terminal, or a master): no device number is compared,
+		   as a terminal of another devpts instance can have the same one. */
+		if (ioctl(fd, TIOCGSID, &sid) == 0 && sid == getsid(0))
+			continue;
+		if (tty_unclaimed(fd))
 			die(PPY_EX_CALLER, "fd %d is a terminal that no session controls, which "
 			    "the script could make its own; start it from a shell or without that "
 			    "terminal", fd);
@@ -799,11 +797,9 @@ static void reset_process(void)
 		die_errno(PPY_EX_SYSCALL, "prctl");
 	/* Timer slack (how late the kernel may fire a timer, inherited across exec): at most
 	   the kernel's usual 50 us. A larger one would let the caller make every sleep and
-	   timeout of the script fire as late as it likes; a smaller one is kept. */
-	errno = 0;
+	   timeout of the script fire as late as it likes; a smaller one is kept. The answer
+	   is the value itself, so one of 2^64 - 4095 or more reads as an error: set then. */
 	long slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-	if (slack == -1 && errno)
-		die_errno(PPY_EX_SYSCALL, "prctl(PR_GET_TIMERSLACK)");
 	if ((slack < 0 || slack > PPY_TIMER_SLACK) &&
 	    prctl(PR_SET_TIMERSLACK, (unsigned long)PPY_TIMER_SLACK, 0, 0, 0) != 0)
 		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_TIMERSLACK)");
@@ -1312,33 +1308,54 @@ static void too_many_lines(const char *what, size_t line)
 }
 
 /*
- * The file a forbid-exec line names, into *ST; 0 if there is none there. Found with
- * CAP_DAC_READ_SEARCH where ppy holds it: a caller who cannot search the script's
- * directory starts it through another link, and must still be held to the line. Only
- * metadata is read, of a path root wrote. A path that cannot be resolved (a directory
- * that ppy cannot search either) is an error: a forbidden script must not slip through.
+ * The file a forbid-exec line names, into *ST; 0 if there is none there. Its directory
+ * must be root's alone, with every directory and symlink above it (origin.h's rule for
+ * owner 0): then nobody else can rename the script away from the path, hide it behind a
+ * symlink loop, or make the name unresolvable for every launch. Found with
+ * CAP_DAC_READ_SEARCH where ppy holds it: a caller who cannot search that directory
+ * starts the script through another link, and must still be held to the line. Only
+ * metadata is read, of a path root wrote. Anything that cannot be resolved is an error
+ * in root's configuration (86): a forbidden script must not slip through.
  */
 static int forbidden_file(const char *path, size_t line, struct stat *st)
 {
+	static char dir[PATH_MAX], shown[PATH_MAX * 4 + 1], file[PATH_MAX];
 	uint64_t eff, perm, inh, search = BIT(CAP_DAC_READ_SEARCH);
-	int rc, saved;
+	struct ppy_origin o = { .owner = 0 };
+	const char *base = strrchr(path, '/') + 1;   /* PATH starts with '/' */
+	int rc, saved = 0;
 
+	escape(path, shown, sizeof shown);
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		die(PPY_EX_INSTALL, "configuration %s, line %zu: forbid-exec '%s' names no file",
+		    PPY_CONF, line, shown);
+	snprintf(dir, sizeof dir, "%.*s", (int)(base - path), path);
 	kernel_caps(&eff, &perm, &inh);
 	if (perm & search)
 		set_caps(perm, search, inh, "searching for a forbid-exec file");
-	rc = stat(path, st);
-	saved = errno;
+	rc = ppy_origin_walk(&o, dir, 1);
+	if (rc == 0 && snprintf(file, sizeof file, "%s/%s", strcmp(o.real, "/") ? o.real : "",
+				base) >= (int)sizeof file)
+		rc = ENAMETOOLONG;
+	if (rc == 0 && lstat(file, st) != 0)
+		saved = errno;
 	if (perm & search)
 		set_caps(perm, 0, inh, "clearing the effective set");
-	if (rc != 0 && (saved == ENOENT || saved == ENOTDIR))
+	if (rc == PPY_ORIGIN_UNTRUSTED)
+		die(PPY_EX_INSTALL, "configuration %s, line %zu: forbid-exec '%s': %s; keep the "
+		    "script in a directory only root can write", PPY_CONF, line, shown, o.why);
+	/* Nothing there now (in directories only root can change): the path alone is
+	   forbidden, for whatever root puts there later. */
+	if (rc == ENOENT || rc == ENOTDIR || (rc == 0 && (saved == ENOENT || saved == ENOTDIR)))
 		return 0;
-	if (rc != 0) {
-		static char shown[PATH_MAX * 4 + 1];
-		escape(path, shown, sizeof shown);
-		errno = saved;
+	if (rc != 0 || saved != 0) {
+		errno = rc ? rc : saved;
 		die_errno(PPY_EX_INSTALL, "configuration %s, line %zu: cannot resolve '%s'",
 			  PPY_CONF, line, shown);
 	}
+	if (S_ISLNK(st->st_mode))
+		die(PPY_EX_INSTALL, "configuration %s, line %zu: forbid-exec '%s' is a symbolic "
+		    "link; name the script itself", PPY_CONF, line, shown);
 	return S_ISREG(st->st_mode);
 }
 
@@ -2285,17 +2302,6 @@ int main(int argc, char **argv, char **envp)
 			       "group of callers) and take what it acts on from a file only root or "
 			       "its owner can write, not from its arguments\n", script_shown,
 			       caps_text(s.caps & SYSTEM_CAPS, caps_buf, sizeof caps_buf));
-		{
-			/* forbid-exec matches the file ppy.conf's path names when ppy reads it: in a
-			   directory of its own, the owner can rename the script away from that path. */
-			struct stat dst;
-			if (strcmp(forbid_mode(&conf, s.path, &s.st), "-") != 0 &&
-			    fstat(s.dirfd, &dst) == 0 && dst.st_uid == s.st.st_uid)
-				printf("ppy: %s: warning: ppy.conf forbids it to start processes, but its "
-				       "owner can rename it, in the owner's own directory, away from the "
-				       "path ppy.conf names: keep it in a directory of root's\n",
-				       script_shown);
-		}
 		for (size_t w = 0; w < warnings.n; w++)
 			printf("ppy: %s: warning: %s\n", script_shown, warnings.line[w]);
 		if (warnings.more)

@@ -25,6 +25,8 @@ capabilities. Before any script code runs, main():
 3. if root's ppy.conf says so (FORBID is "raise" or "log"), installs the
    ppy_py.hardening.forbid_exec audit hook, before any site-packages code could interfere;
 4. reads the sealed copy of the script (fd 3) and compiles it, named by its real PATH;
+   stops (88) if a SIGINT or SIGQUIT (Ctrl-C, Ctrl-\\) arrived so far (ppy blocked both
+   across its exec), then unblocks them;
 5. runs site.main(), what the interpreter would have run at start-up without -S (so
    site-packages code runs with nothing inheritable, ambient or effective, under the rule):
    a .pth file, a module it imports, or a directory it adds that breaks the rule stops the
@@ -33,9 +35,7 @@ capabilities. Before any script code runs, main():
    any ppy_py module site code imported came from there;
 6. raises the whole permitted set into the effective set if the file's effective bit
    was set (EFFECTIVE == "1"), and checks it;
-7. stops (88) if a SIGINT or SIGQUIT (Ctrl-C, Ctrl-\\) arrived meanwhile (ppy blocked
-   both across its exec), then unblocks them;
-8. runs the script as __main__.
+7. runs the script as __main__.
 
 A re-execution of this same command line by the script's own process (a reloader that
 runs sys.orig_argv again, such as Werkzeug's) arrives with no capability at all (the
@@ -423,6 +423,9 @@ def start(path):
 
         traceback.print_exc(limit=0)
         return None
+    # Ctrl-C and Ctrl-\ held so far: one that came stops here; site code (a thread or a
+    # process a .pth starts) gets them unblocked, as the script does.
+    release_interrupts(path)
     # Only now, with no capability inheritable, ambient or effective, run what `python`
     # without -S would have run at start-up: site-packages, their .pth files, sitecustomize.
     run_site(path, _sys)
@@ -439,7 +442,6 @@ def start(path):
     check_library_modules(path, library, _sys)
     if sys.argv[2] == "1" and not relaunched:
         raise_effective(path, _sys)
-    release_interrupts(path)
     import builtins
 
     main_module = type(sys)("__main__")
