@@ -1297,6 +1297,7 @@ struct conf {
 	char *forbid[PPY_MAX_INTERPRETERS];   /* scripts (real paths, or "*") ... */
 	const char *forbid_mode[PPY_MAX_INTERPRETERS]; /* ... that may not start processes */
 	struct stat forbid_file[PPY_MAX_INTERPRETERS]; /* the file each path named (st_nlink 0: none) */
+	size_t forbid_line[PPY_MAX_INTERPRETERS];      /* where each came from */
 	size_t nforbid;
 };
 
@@ -1421,11 +1422,7 @@ static void read_conf(struct conf *c)
 			if (c->nforbid == PPY_MAX_INTERPRETERS)
 				too_many_lines("forbid-exec", line);
 			c->forbid_mode[c->nforbid] = strcmp(mode, "raise") == 0 ? "raise" : "log";
-			/* The file it names now (a hard link elsewhere is the same file,
-			   capabilities and all), found whatever the caller may search. */
-			if (path[0] != '/' || !forbidden_file(path, line,
-							      &c->forbid_file[c->nforbid]))
-				c->forbid_file[c->nforbid].st_nlink = 0;
+			c->forbid_line[c->nforbid] = line;
 			if (!(c->forbid[c->nforbid++] = strdup(path)))
 				die(PPY_EX_SYSCALL, "out of memory");
 		} else {
@@ -1434,6 +1431,16 @@ static void read_conf(struct conf *c)
 			    PPY_CONF, line);
 		}
 	}
+}
+
+/* The file each forbid-exec line names now (a hard link elsewhere is the same file,
+   capabilities and all), found whatever the caller may search (forbidden_file). */
+static void resolve_forbidden(struct conf *c)
+{
+	for (size_t i = 0; i < c->nforbid; i++)
+		if (c->forbid[i][0] != '/' ||
+		    !forbidden_file(c->forbid[i], c->forbid_line[i], &c->forbid_file[i]))
+			c->forbid_file[i].st_nlink = 0;
 }
 
 /* "raise" or "log" if root's config forbids process creation by the script at PATH
@@ -2236,6 +2243,7 @@ int main(int argc, char **argv, char **envp)
 		memcpy(shown_before, script_shown, sizeof shown_before);
 		script_shown[0] = '\0';
 		read_conf(&conf);
+		resolve_forbidden(&conf);
 		memcpy(script_shown, shown_before, sizeof script_shown);
 	}
 	if (first + 1 < argc && conf_allows(&conf, argv[first])) {

@@ -196,6 +196,8 @@ static const char *prctl_name(int op)
 	case PR_SET_PDEATHSIG: return "prctl(PR_SET_PDEATHSIG)";
 	case PR_GET_SECUREBITS: return "prctl(PR_GET_SECUREBITS)";
 	case PR_SET_SECUREBITS: return "prctl(PR_SET_SECUREBITS)";
+	case PR_GET_TIMERSLACK: return "prctl(PR_GET_TIMERSLACK)";
+	case PR_SET_TIMERSLACK: return "prctl(PR_SET_TIMERSLACK)";
 	default: return "prctl(other)";
 	}
 }
