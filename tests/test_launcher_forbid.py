@@ -189,7 +189,8 @@ def test_a_forbidden_path_ppy_cannot_resolve_stops_every_launch():
         guarded, link = _private_script_and_link(small, "unresolved")
         small.write_conf(f"forbid-exec raise {guarded}\n")
         proc = run([link])
-        refused(proc, EX_INSTALL, "line 1", "cannot resolve", guarded, "Permission denied")
+        refused(proc, EX_INSTALL, "line 1", "cannot resolve", guarded, "Permission denied",
+                "this ppy lacks cap_dac_read_search")
         assert RAN not in proc.stdout
     finally:
         small.remove()

@@ -281,3 +281,22 @@ def test_a_free_terminal_with_the_number_of_ppys_own_is_refused(inst):
     assert int(proc.stdout.split()[-1]) == EX_CALLER, proc.stdout
     assert RAN not in proc.stdout and "took" not in proc.stdout, proc.stdout
     assert "fd 2 is a terminal that no session controls" in proc.stdout, proc.stdout
+
+
+def test_a_free_terminal_open_for_writing_only_is_refused(inst):
+    # The kernel lets a descriptor open for writing only take a terminal with CAP_SYS_ADMIN
+    # alone, so a probe without it saw "not free"; a script that can open the terminal for
+    # reading (its owner's rights, a DAC capability) could still make it its own.
+    master, slave = os.openpty()
+    wo = os.open(os.ttyname(slave), os.O_WRONLY | os.O_NOCTTY)
+    os.close(slave)
+    path = inst.script(TAKE)
+    try:
+        proc = subprocess.run(as_caller(inst.ppy, path), stdin=subprocess.DEVNULL, stdout=wo,
+                              stderr=subprocess.PIPE, text=True, timeout=60, env={})
+    finally:
+        os.close(wo)
+        os.close(master)
+    assert proc.returncode == EX_CALLER, proc.stderr
+    assert proc.stderr.startswith(f"ppy: {path}: fd 1 is a terminal that no session controls")
+    assert len(proc.stderr.splitlines()) == 1, proc.stderr

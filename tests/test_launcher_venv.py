@@ -189,6 +189,15 @@ def test_site_packages_code_starts_with_nothing_blocked(venv_inst):
         os.unlink(pth)
 
 
+def test_ctrl_c_during_site_packages_code_is_the_same_one_line(venv_inst):
+    pth = _with_pth(venv_inst, "import os, signal; os.kill(os.getpid(), signal.SIGINT)\n")
+    try:
+        refused(run([venv_script(venv_inst)]), EX_BOOT,
+                "boot: interrupted (SIGINT) before the script started")
+    finally:
+        os.unlink(pth)
+
+
 def test_ppy_on_the_command_line_takes_the_interpreter_from_the_script(venv_inst):
     res = app_result(run([venv_inst.ppy, venv_script(venv_inst)]))
     assert res["prefix"] == venv_inst.venv

@@ -136,6 +136,19 @@ def test_seccomp_strict_allows_write_then_kills():
     assert ppy_py.seccomp_mode() == 0
 
 
+def test_a_timer_slack_beyond_an_int_reads_back_whole():
+    # PR_GET_TIMERSLACK answers with an unsigned long; glibc's prctl() cuts it to an int.
+    def child():
+        out = []
+        for ns in (2**32 + 7, 2**40):
+            ppy_py.set_timerslack(ns)
+            with open("/proc/self/timerslack_ns") as f:
+                out.append([ppy_py.timerslack(), int(f.read())])
+        return out
+
+    assert in_child(child) == [[2**32 + 7, 2**32 + 7], [2**40, 2**40]]
+
+
 def test_timerslack_timing_mce_tsc_round_trip():
     def child():
         default = ppy_py.timerslack()

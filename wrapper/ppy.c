@@ -99,7 +99,7 @@ enum {
 
 #define PPY_MAX_SCRIPT (64L << 20)   /* largest script ppy copies (bytes) */
 #define PPY_STACK_LIMIT (8L << 20)   /* RLIMIT_STACK soft limit given to the script */
-#define PPY_TIMER_SLACK 50000L       /* ns: the most timer slack the script inherits */
+#define PPY_TIMER_SLACK 50000UL      /* ns: the most timer slack the script inherits */
 #define PPY_SCRIPT_FD 3              /* where the interpreter finds the sealed script */
 #define PPY_INTERP_FD 4              /* the checked interpreter, exec'd by descriptor */
 #define PPY_MAX_INTERPRETERS 64      /* interpreter lines in PPY_CONF */
@@ -659,7 +659,12 @@ static void keep_session(void)
  * Whether a session could make the terminal on FD its own (TIOCSCTTY without stealing):
  * one that no session controls. A child tries, as the leader of a new session, and gives
  * it back (TIOCNOTTY) before it ends: a leader that ends holding a terminal that is not a
- * pseudo-terminal hangs it up, for everyone who has it open.
+ * pseudo-terminal hangs it up, for everyone who has it open. The kernel lets a descriptor
+ * open for writing only take a terminal with CAP_SYS_ADMIN (which, with TIOCSCTTY's
+ * argument 0, never steals one), and a script able to open it for reading (the owner's
+ * rights, a DAC capability) could: the child raises CAP_SYS_ADMIN for that one call, or,
+ * in a ppy without it, tries through the descriptor reopened for reading, and cannot tell
+ * (status 4) if it cannot reopen it.
  */
 static int tty_unclaimed(int fd)
 {
@@ -670,10 +675,27 @@ static int tty_unclaimed(int fd)
 	if ((child = fork()) < 0)
 		die_errno(PPY_EX_SYSCALL, "fork");
 	if (child == 0) {
-		int took;
-		if (sigaction(SIGHUP, &ign, NULL) != 0 || setsid() < 0)
+		/* No die() here: the parent speaks for the child. */
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[2];
+		uint64_t perm, admin = BIT(CAP_SYS_ADMIN);
+		int took, fl = fcntl(fd, F_GETFL), probe = fd;
+		if (fl < 0 || sigaction(SIGHUP, &ign, NULL) != 0 || setsid() < 0 ||
+		    syscall(SYS_capget, &hdr, d) != 0)
 			_exit(2);
-		took = ioctl(fd, TIOCSCTTY, 0) == 0;
+		perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+		if ((fl & O_ACCMODE) == O_WRONLY && (perm & admin)) {
+			d[0].effective = (uint32_t)admin;
+			d[1].effective = (uint32_t)(admin >> 32);
+			if (syscall(SYS_capset, &hdr, d) != 0)
+				_exit(2);
+		} else if ((fl & O_ACCMODE) == O_WRONLY) {
+			char path[32];
+			snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+			if ((probe = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC)) < 0)
+				_exit(4);
+		}
+		took = ioctl(probe, TIOCSCTTY, 0) == 0;
 		if (took && ioctl(fd, TIOCNOTTY) != 0) {
 			/* FD is a pseudo-terminal's master, which took its slave: give that back
 			   through /dev/tty. Taken it was, whether or not that works. */
@@ -686,6 +708,10 @@ static int tty_unclaimed(int fd)
 	while (waitpid(child, &status, 0) < 0)
 		if (errno != EINTR)
 			die_errno(PPY_EX_SYSCALL, "waitpid");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
+		die(PPY_EX_CALLER, "fd %d is a terminal open for writing only, which this ppy "
+		    "(without cap_sys_admin) cannot tell is a session's; give the script another "
+		    "descriptor there", fd);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
 		die(PPY_EX_SYSCALL, "cannot tell whether fd %d's terminal is free to take", fd);
 	return WEXITSTATUS(status) == 0;
@@ -798,9 +824,10 @@ static void reset_process(void)
 	/* Timer slack (how late the kernel may fire a timer, inherited across exec): at most
 	   the kernel's usual 50 us. A larger one would let the caller make every sleep and
 	   timeout of the script fire as late as it likes; a smaller one is kept. The answer
-	   is the value itself, so one of 2^64 - 4095 or more reads as an error: set then. */
-	long slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-	if ((slack < 0 || slack > PPY_TIMER_SLACK) &&
+	   is the value itself, an unsigned long (glibc's prctl() would cut it to an int),
+	   so one of 2^64 - 4095 or more reads as an error: set then too. */
+	long slack = syscall(SYS_prctl, PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL);
+	if ((slack == -1 || (unsigned long)slack > PPY_TIMER_SLACK) &&
 	    prctl(PR_SET_TIMERSLACK, (unsigned long)PPY_TIMER_SLACK, 0, 0, 0) != 0)
 		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_TIMERSLACK)");
 	drop_terminal();
@@ -1351,8 +1378,10 @@ static int forbidden_file(const char *path, size_t line, struct stat *st)
 		return 0;
 	if (rc != 0 || saved != 0) {
 		errno = rc ? rc : saved;
-		die_errno(PPY_EX_INSTALL, "configuration %s, line %zu: cannot resolve '%s'",
-			  PPY_CONF, line, shown);
+		die_errno(PPY_EX_INSTALL, "configuration %s, line %zu: cannot resolve '%s'%s",
+			  PPY_CONF, line, shown, errno == EACCES && !(perm & search) ?
+			  " (this ppy lacks cap_dac_read_search: build it with that in GRANTABLE, "
+			  "or let every caller search the directory)" : "");
 	}
 	if (S_ISLNK(st->st_mode))
 		die(PPY_EX_INSTALL, "configuration %s, line %zu: forbid-exec '%s' is a symbolic "

@@ -458,6 +458,8 @@ def main():
     path = sys.argv[4]
     try:
         started = start(path)
+    except KeyboardInterrupt:    # Ctrl-C while site-packages code ran
+        fail(path, "interrupted (SIGINT) before the script started")
     except BaseException as e:   # SystemExit too: site code may call sys.exit()
         try:
             what = "%s: %s" % (type(e).__name__, e)

@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <linux/prctl.h>
@@ -31,6 +32,18 @@
 #include <linux/seccomp.h>
 
 #include "prctl_compat.h"
+
+/* A prctl that answers with its value (PR_GET_TIMERSLACK's is an unsigned long: glibc's
+   prctl() would cut it to an int), as Python's int; -1 with errno on failure. */
+static long prctl_value(int option, unsigned long a2, unsigned long a3)
+{
+    return syscall(SYS_prctl, option, a2, a3, 0UL, 0UL);
+}
+
+static PyObject *value_obj(long rc)
+{
+    return PyLong_FromUnsignedLong((unsigned long)rc);
+}
 
 static PyObject *neg_errno(void)
 {
@@ -82,13 +95,14 @@ static PyObject *m_call(PyObject *self, PyObject *args)
 /* get(option): prctl(option, 0, 0, 0, 0) for the options that return their value. */
 static PyObject *m_get(PyObject *self, PyObject *arg)
 {
-    int option, rc;
+    int option;
+    long rc;
 
     (void)self;
     if (option_arg(arg, &option) != 0)
         return NULL;
-    rc = prctl(option, 0UL, 0UL, 0UL, 0UL);
-    return rc < 0 ? neg_errno() : PyLong_FromLong(rc);
+    rc = prctl_value(option, 0UL, 0UL);
+    return rc == -1 ? neg_errno() : value_obj(rc);
 }
 
 /* get_int(option): the int the kernel stores through arg2 (PR_GET_PDEATHSIG, _TSC,
@@ -148,7 +162,8 @@ static PyObject *m_set_get(PyObject *self, PyObject *args)
 {
     PyObject *ovalue, *oarg3 = NULL;
     unsigned long value, arg3 = 0;
-    int set_option, get_option, rc;
+    int set_option, get_option;
+    long rc;
 
     (void)self;
     if (!PyArg_ParseTuple(args, "iOi|O:set_get", &set_option, &ovalue, &get_option, &oarg3))
@@ -157,8 +172,8 @@ static PyObject *m_set_get(PyObject *self, PyObject *args)
         return NULL;
     if (prctl(set_option, value, arg3, 0UL, 0UL) < 0)
         return neg_errno();
-    rc = prctl(get_option, 0UL, 0UL, 0UL, 0UL);
-    return rc < 0 ? readback_failed() : PyLong_FromLong(rc);
+    rc = prctl_value(get_option, 0UL, 0UL);
+    return rc == -1 ? readback_failed() : value_obj(rc);
 }
 
 /* set_get_int(set_option, value, get_option): as set_get, reading back through an int
@@ -425,9 +440,9 @@ static PyObject *bound_call(PyObject *self, PyObject *arg)
 
 static PyObject *bound_checked(PyObject *self, PyObject *arg)
 {
-    long opt[3];
+    long opt[3], rc;
     unsigned long value;
-    int rc, got = 0;
+    int got = 0;
 
     if (bound_ints(self, opt, 3) != 0 || ulong_arg(arg, &value) != 0)
         return NULL;
@@ -438,8 +453,8 @@ static PyObject *bound_checked(PyObject *self, PyObject *arg)
             return readback_failed();
         return PyLong_FromLong(got);
     }
-    rc = prctl((int)opt[1], 0UL, 0UL, 0UL, 0UL);
-    return rc < 0 ? readback_failed() : PyLong_FromLong(rc);
+    rc = prctl_value((int)opt[1], 0UL, 0UL);
+    return rc == -1 ? readback_failed() : value_obj(rc);
 }
 
 static PyMethodDef bound_call_def = {
