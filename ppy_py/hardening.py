@@ -494,6 +494,11 @@ def forbid_exec(mode: str = "raise") -> bool:
         def hook(event: str, args: "tuple[Any, ...]") -> None:
             if event in events:
                 raise refused("ppy_py.hardening: process creation refused: " + describe(event, args))
+            # A second import of _posixsubprocess (after `del sys.modules[...]`) would
+            # make a fresh module whose fork_exec raises no event: refused too.
+            if event == "import" and args[0] == "_posixsubprocess":
+                raise refused("ppy_py.hardening: process creation refused: importing "
+                              "_posixsubprocess again")
 
     else:
         import syslog  # builtin module, imported only for "log"
@@ -502,16 +507,21 @@ def forbid_exec(mode: str = "raise") -> bool:
         log = syslog.syslog
 
         def hook(event: str, args: "tuple[Any, ...]") -> None:
-            if event in events and not seen(event, args):
+            if event == "import" and args[0] == "_posixsubprocess":
+                line = ("ppy_py.hardening: _posixsubprocess imported again: what it starts "
+                        "is not reported (pid %d)" % os.getpid())
+            elif event in events and not seen(event, args):
                 line = "ppy_py.hardening: process creation: %s (pid %d)" % (describe(event, args), os.getpid())
-                try:
-                    write(2, (line + "\n").encode("utf-8", "backslashreplace"))
-                except OSError:
-                    pass
-                try:
-                    log(priority, line)
-                except Exception:
-                    pass
+            else:
+                return
+            try:
+                write(2, (line + "\n").encode("utf-8", "backslashreplace"))
+            except OSError:
+                pass
+            try:
+                log(priority, line)
+            except Exception:
+                pass
 
     sys.addaudithook(hook)
     _installed_modes.add(mode)

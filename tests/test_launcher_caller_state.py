@@ -384,3 +384,83 @@ def test_an_interrupt_during_the_start_up_is_one_line(inst, sig):
     assert proc.returncode == 88, (proc.returncode, err)
     assert RAN not in out
     assert err == f"ppy: {path}: boot: interrupted ({sig.name}) before the script started\n", err
+
+
+# ------------------------------------------------------------------ shared undo list, subreaper
+
+CLONE_SYSVSEM_RUN = r"""
+#define _GNU_SOURCE
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/sem.h>
+#include <sys/wait.h>
+#include <unistd.h>
+/* clonesem KEY ARGV...: run ARGV in a child sharing this process's SysV semaphore undo
+   list (clone(CLONE_SYSVSEM)), wait for it, then print the semaphore's value while this
+   process (the list's other holder) still lives. */
+static char stack[1 << 16];
+static char **child_argv;
+static int child(void *arg) { (void)arg; execv(child_argv[0], child_argv); _exit(127); }
+int main(int argc, char **argv)
+{
+	int status, id;
+	pid_t pid;
+	(void)argc;
+	child_argv = argv + 2;
+	pid = clone(child, stack + sizeof stack, CLONE_SYSVSEM | SIGCHLD, NULL);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 2;
+	id = semget((key_t)strtol(argv[1], NULL, 0), 1, 0);
+	printf("status %d value %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+	       id < 0 ? -1 : semctl(id, 0, GETVAL));
+	return 0;
+}
+"""
+
+SEM_LOCK = textwrap.dedent(
+    """
+    import ctypes, os, sys
+    libc = ctypes.CDLL(None, use_errno=True)
+    key = int(sys.argv[1], 0)
+    sid = libc.semget(key, 1, 0o1644)          # IPC_CREAT | 0644: the owner's, readable
+    class Sembuf(ctypes.Structure):
+        _fields_ = [("num", ctypes.c_ushort), ("op", ctypes.c_short), ("flg", ctypes.c_short)]
+    # Value 1 (free), then take it with SEM_UNDO: the kernel gives it back when this
+    # process's undo list goes.
+    libc.semctl(sid, 0, 16, 1)                  # SETVAL
+    take = Sembuf(0, -1, 0x1000 | 0o4000)        # SEM_UNDO | IPC_NOWAIT
+    print("TOOK" if libc.semop(sid, ctypes.byref(take), 1) == 0 else "BUSY", flush=True)
+    """
+)
+
+
+def test_a_shared_semaphore_undo_list_is_not_the_scripts(inst):
+    # A caller that starts ppy with clone(CLONE_SYSVSEM) shares its undo list: the script's
+    # SEM_UNDO lock stayed taken after it ended, for as long as the caller lived, and every
+    # other caller's launch found it busy. ppy gives the script a list of its own.
+    from ppytest import compile_helper
+    helper = compile_helper("clonesem", CLONE_SYSVSEM_RUN, inst.base)
+    key = "0x5e3a%04x" % (os.getpid() & 0xffff)
+    try:
+        proc = launch(caller(helper, key, inst.ppy, inst.script(SEM_LOCK), key))
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.splitlines()
+        assert lines[:2] == [RAN, "TOOK"], proc.stdout + proc.stderr
+        assert lines[2] == "status 0 value 1", lines   # given back when the script ended
+    finally:
+        subprocess.run(["ipcrm", "-S", key], capture_output=True)
+
+
+def test_the_script_is_not_a_child_subreaper(inst):
+    script = inst.script("import ctypes\nv = ctypes.c_int(-1)\n"
+                         "ctypes.CDLL(None).prctl(37, ctypes.byref(v), 0, 0, 0)\n"
+                         "print('SUBREAPER', v.value)\n")     # PR_GET_CHILD_SUBREAPER
+    def subreaper():
+        import ctypes
+        if ctypes.CDLL(None).prctl(36, 1, 0, 0, 0) != 0:     # PR_SET_CHILD_SUBREAPER
+            raise OSError("PR_SET_CHILD_SUBREAPER")
+    proc = launch(caller(inst.ppy, script), preexec_fn=subreaper)
+    assert proc.returncode == 0, proc.stderr
+    assert "SUBREAPER 0" in proc.stdout.splitlines(), proc.stdout

@@ -214,6 +214,29 @@ print(json.dumps([added, again, looser, results]))
     assert results["still"] is not None  # "log" after "raise" does not loosen it
 
 
+def test_forbid_exec_a_fresh_posixsubprocess_is_refused():
+    # _posixsubprocess is built in with multi-phase init: deleting it from sys.modules and
+    # importing it again gives a fresh module whose fork_exec raises no audit event.
+    out = run_python(
+        FORBID
+        + """
+h.forbid_exec("raise")
+def fresh():
+    del sys.modules["_posixsubprocess"]
+    import _posixsubprocess
+    r, w = os.pipe()
+    pid = _posixsubprocess.fork_exec([b"/bin/true"], [b"/bin/true"], True, (), None, None,
+                                     -1, -1, -1, -1, -1, -1, r, w, True, False, 0, None,
+                                     None, None, -1, None, False)
+    os.waitpid(pid, 0)
+    return "RAN"
+print(json.dumps(attempt(fresh) or "RAN"))
+"""
+    )
+    assert out == ["ProcessCreationRefused",
+                   "ppy_py.hardening: process creation refused: importing _posixsubprocess again"]
+
+
 def test_forbid_exec_fork_allowed_exec_in_child_refused():
     out = run_python(
         FORBID

@@ -821,6 +821,17 @@ static void reset_process(void)
 	umask(022);
 	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		die_errno(PPY_EX_SYSCALL, "prctl");
+	/* Not a child subreaper: orphans below the script are not its to reap. */
+	int reaper = 1;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) != 0 ||
+	    prctl(PR_GET_CHILD_SUBREAPER, (unsigned long)&reaper, 0, 0, 0) != 0 || reaper != 0)
+		die_errno(PPY_EX_SYSCALL, "prctl(PR_SET_CHILD_SUBREAPER, 0)");
+	/* A SysV semaphore undo list of its own. A caller that started ppy with
+	   clone(CLONE_SYSVSEM) shares its list: the script's SEM_UNDO adjustments (the usual
+	   single-instance lock) would be undone only when the caller chose to exit. A
+	   container profile may refuse unshare(2) (EPERM; ENOSYS, EINVAL): documented. */
+	if (unshare(CLONE_SYSVSEM) != 0 && errno != EPERM && errno != ENOSYS && errno != EINVAL)
+		die_errno(PPY_EX_SYSCALL, "unshare(CLONE_SYSVSEM)");
 	/* Timer slack (how late the kernel may fire a timer, inherited across exec): at most
 	   the kernel's usual 50 us. A larger one would let the caller make every sleep and
 	   timeout of the script fire as late as it likes; a smaller one is kept. The answer

@@ -41,6 +41,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -218,6 +219,7 @@ static const char *syscall_name(long nr)
 	case SYS_sched_getscheduler: return "syscall(sched_getscheduler)";
 	case SYS_keyctl: return "syscall(keyctl)";
 	case SYS_sched_setscheduler: return "syscall(sched_setscheduler)";
+	case SYS_prctl: return "syscall(prctl)";
 	default: return "syscall(other)";
 	}
 }
@@ -313,6 +315,13 @@ int statfs(const char *path, struct statfs *buf)
 {
 	RESOLVE(statfs);
 	WRAP("statfs", path, -1, real_statfs(path, buf));
+}
+
+REAL(unshare);
+int unshare(int flags)
+{
+	RESOLVE(unshare);
+	WRAP("unshare", NULL, -1, real_unshare(flags));
 }
 
 REAL(fchdir);

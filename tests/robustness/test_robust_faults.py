@@ -58,9 +58,12 @@ TOLERABLE = {
     "fcntl(F_SETLEASE)": "the read-lease probe for writers is the fallback for kernels "
                          "without execveat(AT_EXECVE_CHECK); where that check answered, only "
                          "EAGAIN (a writer exists) refuses",
-    "prctl(PR_GET_TIMERSLACK)": "its answer is the slack itself, so a failure reads like a "
-                                "slack too large to show: ppy then sets 50 us, and that "
-                                "prctl(PR_SET_TIMERSLACK) is checked",
+    "unshare": "unshare(CLONE_SYSVSEM): EPERM is how a container profile refuses it (ENOSYS, "
+               "EINVAL: kernels and profiles without it); ppy runs on with the caller's "
+               "undo list then (documented); any other error refuses",
+    "syscall(prctl)": "the one raw prctl, PR_GET_TIMERSLACK (its answer is the slack, an "
+                      "unsigned long): a failure reads like a slack too large to show, so ppy "
+                      "sets 50 us, and that prctl(PR_SET_TIMERSLACK) is checked",
     "syscall(rt_sigtimedwait)": "EAGAIN is its answer when no signal is pending (the "
                                 "loop's normal end); any other error refuses",
     "syscall(close_range)": "EPERM is how a container profile refuses it (as ENOSYS is how a "
