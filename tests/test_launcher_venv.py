@@ -316,22 +316,28 @@ def test_symlink_out_of_the_venv_to_a_writable_place_is_not_followed(venv_inst):
         shutil.rmtree(where)
 
 
-def test_venv_home_owned_by_another_account_is_refused(venv_inst):
-    """pyvenv.cfg's home names the base Python whose standard library the venv uses."""
-    fake = os.path.join(venv_inst.base, "user-python", "bin")
-    os.makedirs(fake, 0o755)
+def refused_with_strangers_home(inst, name, line):
+    """pyvenv.cfg's home line replaced by LINE (a format for the directory NAME/bin, made
+    under a directory of STRANGER's): the launch is refused, naming that home."""
+    fake = os.path.join(inst.base, name, "bin")
+    os.makedirs(fake, 0o755, exist_ok=True)
     os.chown(os.path.dirname(fake), STRANGER, STRANGER)
-    cfg = os.path.join(venv_inst.venv, "pyvenv.cfg")
+    cfg = os.path.join(inst.venv, "pyvenv.cfg")
     original = open(cfg).read()
     with open(cfg, "w") as f:
-        f.write("".join(f"home = {fake}\n" if l.startswith("home") else l
+        f.write("".join(line % fake if l.startswith("home") else l
                         for l in original.splitlines(True)))
     try:
-        refused(run([venv_script(venv_inst)]), EX_INSTALL, "virtualenv home",
+        refused(run([venv_script(inst)]), EX_INSTALL, "virtualenv home",
                 "owned by uid %d" % STRANGER)
     finally:
         with open(cfg, "w") as f:
             f.write(original)
+
+
+def test_venv_home_owned_by_another_account_is_refused(venv_inst):
+    """pyvenv.cfg's home names the base Python whose standard library the venv uses."""
+    refused_with_strangers_home(venv_inst, "user-python", "home = %s\n")
 
 
 def test_a_writable_pyvenv_cfg_is_refused(venv_inst):
@@ -525,17 +531,4 @@ def test_check_warns_about_an_editable_finder_mapping_to_another_accounts_direct
 def test_pyvenv_cfg_is_read_as_python_reads_it(venv_inst):
     # CPython takes the first "home" key in any case, its value stripped, spaces inside kept:
     # ppy checks that same directory (here a stranger's, written "Home = ").
-    fake = os.path.join(venv_inst.base, "user python", "bin")
-    os.makedirs(fake, 0o755, exist_ok=True)
-    os.chown(os.path.dirname(fake), STRANGER, STRANGER)
-    cfg = os.path.join(venv_inst.venv, "pyvenv.cfg")
-    original = open(cfg).read()
-    with open(cfg, "w") as f:
-        f.write("".join("Home =  %s  \n" % fake if l.startswith("home") else l
-                        for l in original.splitlines(True)))
-    try:
-        refused(run([venv_script(venv_inst)]), EX_INSTALL, "virtualenv home",
-                "owned by uid %d" % STRANGER)
-    finally:
-        with open(cfg, "w") as f:
-            f.write(original)
+    refused_with_strangers_home(venv_inst, "user python", "Home =  %s  \n")
