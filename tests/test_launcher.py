@@ -369,17 +369,15 @@ def test_directory_writable_by_others_is_refused(inst):
     refused(inst.launch(path), EX_DIR, d, "writable by group or others")
 
 
-def test_sticky_tmp_is_refused(inst, tmp_path_factory):
-    d = tempfile_dir_in_tmp()
-    path = inst.script(directory=d)
-    refused(inst.launch(path), EX_DIR, "writable by group or others")
-
-
-def tempfile_dir_in_tmp():
+def test_sticky_tmp_is_refused(inst):
     import tempfile
     d = tempfile.mkdtemp(prefix="ppy-in-tmp-", dir="/tmp")
-    os.chmod(d, 0o755)
-    return d
+    try:
+        os.chmod(d, 0o755)
+        path = inst.script(directory=d)
+        refused(inst.launch(path), EX_DIR, "writable by group or others")
+    finally:
+        shutil.rmtree(d)   # no capped file left behind in /tmp
 
 
 def test_directory_owned_by_another_user_is_refused(inst):
