@@ -734,7 +734,7 @@ static void drop_terminal(void)
 	if (getsid(0) == getpid() && tty_nr() != 0)
 		keep_session();
 	for (int fd = 0; fd <= 2; fd++) {
-		pid_t sid;
+		pid_t sid = -1;   /* valgrind does not know TIOCGSID writes it */
 		if (!isatty(fd))
 			continue;
 		/* The terminal of ppy's own session says so (TIOCGSID answers only for the
