@@ -178,6 +178,16 @@ def swap(inst):
     swapped.append(inst.ppy)
 
 
+# valgrind 3.19 has no wrapper for TIOCGSID (0x5429, an ioctl number without size or direction
+# bits), so it notes the call on the log. That note is about valgrind, not a memory error:
+# ppy sets the pid_t to -1 before the call, so nothing valgrind cannot see is ever read. Only
+# this exact note is dropped; any other line in a log still fails the session.
+_KNOWN_NOTE = re.compile(
+    r"==\d+== Warning: noted but unhandled ioctl 0x5429 with no size/direction hints\.\n"
+    r"==\d+==    This could cause spurious value errors to appear\.\n"
+    r"==\d+==    See README_MISSING_SYSCALL_OR_IOCTL for guidance on writing a proper wrapper\.\n")
+
+
 def collect(base):
     """Record the reports left under BASE (an install or a cli variant directory)."""
     for f in sorted(glob.glob(os.path.join(base, "san", "*"))):
@@ -186,7 +196,7 @@ def collect(base):
     for f in sorted(glob.glob(os.path.join(base, "vglog", "vg.*"))):
         launches.append(f)
         with open(f, errors="replace") as fh:
-            text = fh.read()
+            text = _KNOWN_NOTE.sub("", fh.read())
         if text.strip():
             findings.append((f, text[:4000]))
 
