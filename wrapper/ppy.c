@@ -136,15 +136,18 @@ static void read_proc(const char *path, char *buf, size_t size);
 
 static void say(const char *raw)
 {
-	static char msg[4 * 4096 + 1];
+	static char msg[4 * 4096 + 1], line[sizeof msg + sizeof script_shown + 16];
 
 	/* Names in RAW were escaped where they came in (a backslash as \x5c); this pass
 	   catches any control byte left, and leaves backslashes, so nothing is escaped twice. */
 	escape_bytes(raw, msg, sizeof msg, 0);
+	/* Formatted here and written with fputs: glibc's fprintf to the unbuffered stderr
+	   would take an 8 KiB buffer on the stack, which a small RLIMIT_STACK may not have. */
 	if (script_shown[0])
-		fprintf(stderr, "ppy: %s: %s\n", script_shown, msg);
+		snprintf(line, sizeof line, "ppy: %s: %s\n", script_shown, msg);
 	else
-		fprintf(stderr, "ppy: %s\n", msg);
+		snprintf(line, sizeof line, "ppy: %s\n", msg);
+	fputs(line, stderr);
 	if (logging)
 		syslog(LOG_AUTHPRIV | LOG_WARNING, "refused: uid=%u script=%s: %s",
 		       (unsigned)getuid(), script_shown[0] ? script_shown : "-", msg);
@@ -154,7 +157,7 @@ static void say(const char *raw)
 __attribute__((noreturn, format(printf, 2, 3)))
 static void die(int status, const char *fmt, ...)
 {
-	char msg[4096];
+	static char msg[4096];   /* static: refusing must not need much stack (stack_limit) */
 	va_list ap;
 	int len;
 
@@ -172,7 +175,7 @@ __attribute__((noreturn, format(printf, 2, 3)))
 static void die_errno(int status, const char *fmt, ...)
 {
 	int saved = errno;
-	char msg[4096];
+	static char msg[4096];   /* static, as die()'s; a different buffer, passed to it */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -458,6 +461,22 @@ static unsigned long tty_nr(void)
 	return nr;
 }
 
+/* A hard RLIMIT_STACK of at least 1 MiB, and the soft limit raised to PPY_STACK_LIMIT
+   (or the hard one). Called first from main(), in a small frame, then with the others. */
+static void stack_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_STACK, &rl) != 0)
+		die_errno(PPY_EX_SYSCALL, "getrlimit(RLIMIT_STACK)");
+	if (rl.rlim_max < (1L << 20))
+		die(PPY_EX_CALLER, "the caller's hard RLIMIT_STACK (%llu) is below 1 MiB",
+		    (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = rl.rlim_max < PPY_STACK_LIMIT ? rl.rlim_max : PPY_STACK_LIMIT;
+	if (setrlimit(RLIMIT_STACK, &rl) != 0)
+		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_STACK)");
+}
+
 /*
  * Resource limits: no core dumps, a normal stack, and none of the limits that could cut
  * a privileged step short. Applied once at start (to refuse early) and again after the
@@ -478,14 +497,7 @@ static void apply_limits(void)
 	rl.rlim_cur = rl.rlim_max = 0;
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
 		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_CORE)");
-	if (getrlimit(RLIMIT_STACK, &rl) != 0)
-		die_errno(PPY_EX_SYSCALL, "getrlimit(RLIMIT_STACK)");
-	if (rl.rlim_max < (1L << 20))
-		die(PPY_EX_CALLER, "the caller's hard RLIMIT_STACK (%llu) is below 1 MiB",
-		    (unsigned long long)rl.rlim_max);
-	rl.rlim_cur = rl.rlim_max < PPY_STACK_LIMIT ? rl.rlim_max : PPY_STACK_LIMIT;
-	if (setrlimit(RLIMIT_STACK, &rl) != 0)
-		die_errno(PPY_EX_SYSCALL, "setrlimit(RLIMIT_STACK)");
+	stack_limit();
 	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
 		if (getrlimit(cut[i].res, &rl) != 0)
 			die_errno(PPY_EX_SYSCALL, "getrlimit(%s)", cut[i].name);
@@ -2228,18 +2240,11 @@ static void usage(void)
 		PPY_PYTHON, PPY_LIBDIR, PPY_CONF, PPY_GRANTABLE);
 }
 
+static int launch(int argc, char **argv, char **envp, int check, int first);
+
 int main(int argc, char **argv, char **envp)
 {
-	char *env[64], caps_buf[2048], one[48];
-	const char *arg;
-	struct script s;
-	uint64_t eff, perm, inh, grant;
-	size_t nenv;
-	int check = 0, first = 1, mfd, ifd, lease_probe;
-	static struct conf conf;
-	char *pydir;
-	const char *python, *hint = NULL;
-	struct stat st;
+	int check = 0, first = 1;
 
 	/* Every refusal of a launch is logged, the caller's state included: the log opens
 	   first (it connects on the first message, after the descriptors are reset). */
@@ -2264,6 +2269,27 @@ int main(int argc, char **argv, char **envp)
 	if (first >= argc || (check && first + 1 != argc))
 		die(PPY_EX_USAGE, "usage: ppy [--] SCRIPT [ARG...] | ppy --check SCRIPT | ppy --help");
 	escape(argv[first], script_shown, sizeof script_shown);
+	/* The stack before anything that needs much of it: main() stays small, so that a
+	   caller's small RLIMIT_STACK is refused (or its soft limit raised) here, before the
+	   checks below take tens of KiB, instead of killing ppy with SIGSEGV. */
+	stack_limit();
+	return launch(argc, argv, envp, check, first);
+}
+
+/* Everything after the command line: check, transition, exec. */
+static __attribute__((noinline)) int launch(int argc, char **argv, char **envp, int check,
+					    int first)
+{
+	char *env[64], caps_buf[2048], one[48];
+	const char *arg;
+	struct script s;
+	uint64_t eff, perm, inh, grant;
+	size_t nenv;
+	int mfd, ifd, lease_probe;
+	static struct conf conf;
+	char *pydir;
+	const char *python, *hint = NULL;
+	struct stat st;
 
 	/* Trust nothing the caller left: environment, fds, signals, timers, limits, tty. */
 	nenv = keep_caller_env(envp, env, 40);
