@@ -241,6 +241,37 @@ def test_check_warns_about_modules_beside_the_script(inst):
             % (path, os.path.join(d, "helper.py"))) in proc.stdout.splitlines()
 
 
+def test_check_says_what_it_could_not_check_beside_the_script_and_answers(inst):
+    # A path deeper than PATH_MAX and a tree deeper than ppy walks, beside the script: the
+    # launch checks each import as it happens and runs; --check must give the same answer,
+    # saying what it did not check (before: 86, "path too long", for a script that runs).
+    d = own_dir(inst, "app-with-deep-trees", OWNER)
+
+    def nest(first, name, count):    # by descriptor: the whole path is too long to name
+        fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+        for n in range(count):
+            os.mkdir(first if n == 0 else name, dir_fd=fd)
+            sub = os.open(first if n == 0 else name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.fchown(sub, OWNER, OWNER)
+            os.close(fd)
+            fd = sub
+        os.close(fd)
+
+    nest("long", "a" * 200, 22)      # more than 4,400 bytes
+    nest("deep", "d", 26)
+    path = inst.script(directory=d)
+    proc = run([inst.ppy, "--check", path])
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("ppy: %s: would run" % path), proc.stdout
+    assert any(line.startswith("ppy: %s: warning: a path under %s/" % (path, d)) and
+               line.endswith(" is longer than 4095 bytes: not checked") for line in lines), lines
+    assert any(line.startswith("ppy: %s: warning: %s/deep/" % (path, d)) and
+               line.endswith(" is more than 24 directories deep: not checked")
+               for line in lines), lines
+    assert inst.launch(path).returncode == 0
+
+
 # ---------------------------------------------------------------- the interpreter (finding 4)
 
 FAKE_PYTHON = "#!/bin/sh\ngrep -h Cap /proc/self/status | tr '\\n' ' '; echo STRANGER-PROGRAM-RAN\n"

@@ -1055,8 +1055,17 @@ static void check_tree(int dir, const char *root, const char *where, int depth, 
 		char sub[PATH_MAX];
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (snprintf(sub, sizeof sub, "%s/%s", where, e->d_name) >= (int)sizeof sub)
+		if (snprintf(sub, sizeof sub, "%s/%s", where, e->d_name) >= (int)sizeof sub) {
+			/* The script's directory: what --check cannot name, it says it did not
+			   check (a launch checks each import as it happens). An installation
+			   that deep is refused. */
+			if (!strict) {
+				warn("a path under %s is longer than %d bytes: not checked",
+				     shown_name(where), PATH_MAX - 1);
+				continue;
+			}
 			die(PPY_EX_INSTALL, "path too long under %s", shown_name(where));
+		}
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			die_errno(PPY_EX_INSTALL, "cannot stat %s", shown_name(sub));
 		if (S_ISLNK(st.st_mode)) {
@@ -1088,7 +1097,12 @@ static void check_tree(int dir, const char *root, const char *where, int depth, 
 			int fd = depth >= 24 ? -1 : openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY |
 								      O_NOFOLLOW | O_CLOEXEC);
 			if (fd < 0 && !strict) {
-				warn("cannot read %s as the caller: not checked", shown_name(sub));
+				if (depth >= 24)
+					warn("%s is more than 24 directories deep: not checked",
+					     shown_name(sub));
+				else
+					warn("cannot read %s as the caller: not checked (%s)",
+					     shown_name(sub), strerror(errno));
 				continue;
 			}
 			if (fd < 0)
