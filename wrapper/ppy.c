@@ -1771,8 +1771,9 @@ static void probe_writers(const struct script *s)
 		else if (fcntl(s->fd, F_SETLEASE, F_UNLCK) != 0)
 			die_errno(PPY_EX_SYSCALL, "releasing the read lease");
 		/* EAGAIN also while another lease is being broken (even by a writer that has
-		   since given up): its holder, often another launch, lets go at once. */
-		if (err != EAGAIN || tries == 50 || !lease_breaking(s))
+		   since given up): its holder, often another launch, lets go at once, unless a
+		   busy machine has not scheduled it yet; wait for it a quarter of a second. */
+		if (err != EAGAIN || tries == 250 || !lease_breaking(s))
 			break;
 		nanosleep(&ms, NULL);
 	}
