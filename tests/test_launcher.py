@@ -246,6 +246,18 @@ def test_check_says_who_may_start_it_and_warns_about_system_capabilities(inst):
         "ppy: %s: may be started by its owner and the members of group ? (gid %d)" % (path, OWNER)]
 
 
+def test_check_whose_answer_cannot_be_written_fails(inst):
+    # An answer lost on the way (a full disk) must not pass for "would run" (before: 0).
+    path = inst.script()
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(["setpriv", f"--reuid={CALLER}", f"--regid={CALLER}",
+                               "--clear-groups", inst.ppy, "--check", path], env={},
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == EX_SYSCALL, proc.stderr
+    assert proc.stderr == ("ppy: %s: writing the answer to standard output: No space left "
+                           "on device\n" % path), proc.stderr
+
+
 def test_check_reports_the_failing_check_with_the_launch_status(inst):
     path = inst.script(caps=None)
     refused(run([inst.ppy, "--check", path]), EX_CAPS, path, "setcap")

@@ -2395,7 +2395,11 @@ static __attribute__((noinline)) int launch(int argc, char **argv, char **envp, 
 			printf("ppy: %s: warning: %s\n", script_shown, warnings.line[w]);
 		if (warnings.more)
 			printf("ppy: %s: warning: and %zu more like these\n", script_shown, warnings.more);
-		return 0;
+		/* An answer that did not reach the caller (a full disk, a closed pipe) is no
+		   answer: say so, as a failure, rather than exit 0. */
+		if (fflush(stdout) != 0 || ferror(stdout))
+			die_errno(PPY_EX_SYSCALL, "writing the answer to standard output");
+		exit(0);
 	}
 
 	/* Bind: from here on only the sealed copy of what was checked is used. */
