@@ -46,6 +46,21 @@ def bit(cap):
     return 1 << int(cap)
 
 
+def _single_threaded():
+    """Wait (up to a second) until a thread an earlier test joined has left the kernel too:
+    join() returns before the thread is gone from /proc, and a fork meanwhile is a fork of
+    a multi-threaded process (Python 3.12+ warns)."""
+    import time
+
+    for _ in range(1000):
+        with open("/proc/self/status") as f:
+            if any(line == "Threads:\t1\n" for line in f):
+                return
+        time.sleep(0.001)
+    raise AssertionError("another thread is still running: the child would be forked from "
+                         "a multi-threaded process")
+
+
 def in_child(func, *args):
     """Run ``func(*args)`` in a forked child and return its (JSON) result.
 
@@ -53,6 +68,7 @@ def in_child(func, *args):
     carrying the child's traceback, so a failing assertion still fails the
     test with its message.
     """
+    _single_threaded()
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
