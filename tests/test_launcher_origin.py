@@ -272,6 +272,30 @@ def test_check_says_what_it_could_not_check_beside_the_script_and_answers(inst):
     assert inst.launch(path).returncode == 0
 
 
+def test_check_follows_a_pth_that_adds_the_project_it_lies_in_once(inst):
+    # A project with its venv inside, installed with pip install -e .: the .pth in the
+    # venv's site-packages names the project, whose walk meets the .pth again. --check
+    # walked it until the stack ran out (139, no line; the launch ran). A chain of .pth
+    # files through the trees they add is followed a few levels, then named.
+    proj = own_dir(inst, "proj-with-venv", OWNER)
+    site = os.path.join(proj, ".venv", "lib", "python3", "site-packages")
+    os.makedirs(site)
+    write(os.path.join(site, "__editable__.proj.pth"), proj + "\n", OWNER)
+    chain = [own_dir(inst, "chain%d" % n, OWNER) for n in range(8)]
+    for here, there in zip(chain, chain[1:]):
+        os.makedirs(os.path.join(here, "v", "site-packages"))
+        write(os.path.join(here, "v", "site-packages", "next.pth"), there + "\n", OWNER)
+    write(os.path.join(site, "chain.pth"), chain[0] + "\n", OWNER)
+    path = inst.script(directory=proj)
+    proc = run([inst.ppy, "--check", path])
+    assert proc.returncode == 0, (proc.returncode, proc.stderr)
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("ppy: %s: would run" % path), proc.stdout
+    assert any(line.endswith(" is in a directory that .pth files add, 4 levels down: not "
+                             "checked") for line in lines), lines
+    assert inst.launch(path).returncode == 0
+
+
 # ---------------------------------------------------------------- the interpreter (finding 4)
 
 FAKE_PYTHON = "#!/bin/sh\ngrep -h Cap /proc/self/status | tr '\\n' ' '; echo STRANGER-PROGRAM-RAN\n"

@@ -1121,7 +1121,13 @@ static void check_tree(int dir, const char *root, const char *where, int depth, 
    (0: root's alone); STRICT as check_tree. */
 static void check_trusted_tree(const char *path, const char *what, uid_t owner, int strict)
 {
+	/* Each tree is walked once, for each owner and strictness: a .pth file may add a
+	   directory that holds it (a project with its venv inside, installed with pip
+	   install -e .), which would otherwise be walked again and again. */
+	static struct { dev_t dev; ino_t ino; uid_t owner; int strict; } walked[64];
+	static size_t nwalked;
 	struct ppy_origin o;
+	struct stat st;
 	int fd;
 
 	origin_or_die(&o, path, 1, owner, what);
@@ -1133,8 +1139,16 @@ static void check_trusted_tree(const char *path, const char *what, uid_t owner, 
 		     strerror(errno));
 		return;
 	}
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st) != 0)
 		die_errno(PPY_EX_INSTALL, "%s %s", what, path);
+	for (size_t i = 0; i < nwalked; i++)
+		if (walked[i].dev == st.st_dev && walked[i].ino == st.st_ino &&
+		    walked[i].owner == owner && walked[i].strict == strict) {
+			close(fd);
+			return;
+		}
+	if (nwalked < sizeof walked / sizeof walked[0])
+		walked[nwalked++] = (typeof(walked[0])){ st.st_dev, st.st_ino, owner, strict };
 	check_tree(fd, o.real, o.real, 0, owner, strict, 0);
 }
 
@@ -1151,10 +1165,21 @@ static void check_root_tree(const char *path, const char *what)
 static void check_pth(const char *file, uid_t owner)
 {
 	char text[65536], sitedir[PATH_MAX], added[PATH_MAX * 2], *line, *save = NULL, *slash;
+	static int nesting;   /* .pth files met in trees that .pth files add */
 	struct ppy_origin o;
 	ssize_t n;
 	int fd;
 
+	/* Python reads .pth files in site-packages only, not in the directories they add;
+	   --check looks a few levels into those too, and no further (each level takes
+	   ~130 KiB of stack). */
+	if (nesting >= 4) {
+		char shown[PATH_MAX * 4 + 1];
+		escape(file, shown, sizeof shown);
+		warn("%s is in a directory that .pth files add, 4 levels down: not checked", shown);
+		return;
+	}
+	nesting++;
 	origin_or_die(&o, file, 0, owner, ".pth file");
 	if ((fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
 	    (n = read(fd, text, sizeof text - 1)) < 0)
@@ -1190,6 +1215,7 @@ static void check_pth(const char *file, uid_t owner)
 		snprintf(what, sizeof what, "directory that %s adds:", shown);
 		check_trusted_tree(added, what, owner, 0);
 	}
+	nesting--;
 }
 
 /*
