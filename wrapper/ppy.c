@@ -131,7 +131,6 @@ static int init_userns;                      /* /proc/self/uid_map is the initia
 
 /* ---------------------------------------------------------------- errors */
 
-static void escape_bytes(const char *s, char *out, size_t size, int backslash);
 static void read_proc(const char *path, char *buf, size_t size);
 
 static void say(const char *raw)
@@ -140,7 +139,7 @@ static void say(const char *raw)
 
 	/* Names in RAW were escaped where they came in (a backslash as \x5c); this pass
 	   catches any control byte left, and leaves backslashes, so nothing is escaped twice. */
-	escape_bytes(raw, msg, sizeof msg, 0);
+	ppy_escape_bytes(raw, msg, sizeof msg, 0);
 	/* Formatted here and written with fputs: glibc's fprintf to the unbuffered stderr
 	   would take an 8 KiB buffer on the stack, which a small RLIMIT_STACK may not have. */
 	if (script_shown[0])
@@ -184,34 +183,11 @@ static void die_errno(int status, const char *fmt, ...)
 	die(status, "%s: %s", msg, strerror(saved));
 }
 
-/* Copy S into OUT (size >= 4*strlen+1) with anything but printable ASCII (and, if asked, a
-   backslash) as \xNN, so that no name from the caller or a file can add a line to stderr or
-   syslog, nor pass for an escaped byte. */
-static void escape_bytes(const char *s, char *out, size_t size, int backslash)
-{
-	size_t n = 0;
-
-	for (; *s && n + 5 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c < 0x7f && !(backslash && c == '\\'))
-			out[n++] = (char)c;
-		else
-			n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
-	}
-	/* Cut short: say so, so that a shortened name never passes for the whole one. */
-	if (*s && size >= 4) {
-		n = n + 4 <= size ? n : size - 4;
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-}
-
 /* How a name (a path, an argument) is shown: every byte outside printable ASCII, and a
-   backslash, as \xNN. */
+   backslash, as \xNN (origin.h's escape, shared with the boot). */
 static void escape(const char *s, char *out, size_t size)
 {
-	escape_bytes(s, out, size, 1);
+	ppy_origin_escape(s, out, size);
 }
 
 /* ---------------------------------------------------------------- capabilities */

@@ -48,20 +48,33 @@ struct ppy_origin {
     char why[PATH_MAX * 4 + 256];/* out: after PPY_ORIGIN_UNTRUSTED, the reason */
 };
 
-/* NAME with every byte outside printable ASCII, and a backslash, as \xNN (as ppy and its
-   boot show names: no name can add a line or pass for an escaped byte). */
-static void ppy_origin_escape(const char *name, char *out, size_t size)
+/* S into OUT (size >= 4*strlen+1) with every byte outside printable ASCII (and, if asked,
+   a backslash) as \xNN, as ppy and its boot show names: no name from the caller or a file
+   can add a line to stderr or syslog, nor pass for an escaped byte. Cut short, it ends in
+   "...", so that a shortened name never passes for the whole one. */
+static void ppy_escape_bytes(const char *s, char *out, size_t size, int backslash)
 {
     size_t n = 0;
 
-    for (; *name && n + 5 < size; name++) {
-        unsigned char c = (unsigned char)*name;
-        if (c >= 0x20 && c < 0x7f && c != '\\')
+    for (; *s && n + 5 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7f && !(backslash && c == '\\'))
             out[n++] = (char)c;
         else
             n += (size_t)snprintf(out + n, size - n, "\\x%02x", c);
     }
+    if (*s && size >= 4) {
+        n = n + 4 <= size ? n : size - 4;
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
     out[n] = '\0';
+}
+
+/* How a name (a path, an argument) is shown: a backslash escaped too. */
+static void ppy_origin_escape(const char *name, char *out, size_t size)
+{
+    ppy_escape_bytes(name, out, size, 1);
 }
 
 /* Say why: WHAT ("directory ", "symlink " or "") PATH, then FMT. */
