@@ -598,6 +598,17 @@ static void drain_signals(void)
 		die_errno(PPY_EX_SYSCALL, "rt_sigtimedwait");
 }
 
+/* The wait status of CHILD, once it has ended. */
+static int reap(pid_t child)
+{
+	int status;
+
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno(PPY_EX_SYSCALL, "waitpid");
+	return status;
+}
+
 /*
  * ppy leads the session of its controlling terminal (script -c SCRIPT, ssh -t host
  * SCRIPT): a leader cannot stop leading, and only a living leader keeps the terminal
@@ -635,9 +646,7 @@ static void keep_session(void)
 		die_errno(PPY_EX_SYSCALL, "staying behind as the session leader");
 	}
 	close(go[1]);
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			die_errno(PPY_EX_SYSCALL, "waitpid");
+	status = reap(child);
 	if (WIFSIGNALED(status) && sigaction(WTERMSIG(status), &dfl, NULL) == 0)
 		kill(getpid(), WTERMSIG(status));    /* end as the script ended */
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
@@ -693,9 +702,7 @@ static int tty_unclaimed(int fd)
 		}
 		_exit(took ? 0 : 1);
 	}
-	while (waitpid(child, &status, 0) < 0)
-		if (errno != EINTR)
-			die_errno(PPY_EX_SYSCALL, "waitpid");
+	status = reap(child);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 4)
 		die(PPY_EX_CALLER, "fd %d is a terminal open for writing only, which this ppy "
 		    "(without cap_sys_admin) cannot tell is a session's; give the script another "
@@ -968,14 +975,6 @@ static int is_code_file(const char *name)
 static void check_pth(const char *file, uid_t owner);
 static void check_editable_finder(const char *file, uid_t owner);
 
-/*
- * Every file and directory under DIR (an open directory, at WHERE below the tree ROOT)
- * obeys the rule for OWNER (0: root's alone). A symlink must resolve inside ROOT, or to
- * something that obeys the rule, walked hop by hop. STRICT: anything else refuses the
- * launch (86); otherwise (what `ppy --check` reads of a virtualenv or of the script's
- * directory, checked again where each module is loaded) a code file, or a directory
- * above one, that breaks the rule is a warning, and .pth files are followed.
- */
 /* NAME escaped, in a buffer of its own (one name per message): the walks below escape
    a name only to show it, and keep no such buffer on their stack. */
 static const char *shown_name(const char *name)
@@ -998,20 +997,28 @@ static void check_tree_link(const char *root, const char *sub, const char *name,
 		     (real[rootlen] == '/' || real[rootlen] == '\0');
 	struct ppy_origin o = { .owner = owner };
 	struct stat target;
+	int found = !inside && real && stat(real, &target) == 0;   /* outside: where to? */
+	int is_dir = found && S_ISDIR(target.st_mode);
 
-	if (!inside && real && stat(real, &target) == 0 &&
-	    ppy_origin_walk(&o, sub, S_ISDIR(target.st_mode)) == 0)
+	if (found && ppy_origin_walk(&o, sub, is_dir) == 0)
 		inside = 1;
 	if (!inside && strict)
 		die(PPY_EX_INSTALL, "installation is unsafe: symlink %s leads outside %s, to "
 		    "something not root's alone", shown_name(sub), root);
-	if (!inside && (is_code_file(name) || (real && stat(real, &target) == 0 &&
-					       S_ISDIR(target.st_mode))))
+	if (!inside && (is_code_file(name) || is_dir))
 		warn("symlink %s leads outside %s, to something anyone but root or the owner "
 		     "could change", shown_name(sub), root);
 	free(real);
 }
 
+/*
+ * Every file and directory under DIR (an open directory, at WHERE below the tree ROOT)
+ * obeys the rule for OWNER (0: root's alone). A symlink must resolve inside ROOT, or to
+ * something that obeys the rule, walked hop by hop. STRICT: anything else refuses the
+ * launch (86); otherwise (what `ppy --check` reads of a virtualenv or of the script's
+ * directory, checked again where each module is loaded) a code file, or a directory
+ * above one, that breaks the rule is a warning, and .pth files are followed.
+ */
 static void check_tree(int dir, const char *root, const char *where, int depth, uid_t owner,
 		       int strict, int bad_above)
 {
@@ -1141,17 +1148,17 @@ static void check_root_tree(const char *path, const char *what)
 static void check_pth(const char *file, uid_t owner)
 {
 	char text[65536], sitedir[PATH_MAX], added[PATH_MAX * 2], *line, *save = NULL, *slash;
+	char shown[PATH_MAX * 4 + 1], what[sizeof shown + 64];
 	static int nesting;   /* .pth files met in trees that .pth files add */
 	struct ppy_origin o;
 	ssize_t n;
 	int fd;
 
+	escape(file, shown, sizeof shown);
 	/* Python reads .pth files in site-packages only, not in the directories they add;
 	   --check looks a few levels into those too, and no further (each level takes
 	   ~130 KiB of stack). */
 	if (nesting >= 4) {
-		char shown[PATH_MAX * 4 + 1];
-		escape(file, shown, sizeof shown);
 		warn("%s is in a directory that .pth files add, 4 levels down: not checked", shown);
 		return;
 	}
@@ -1178,16 +1185,12 @@ static void check_pth(const char *file, uid_t owner)
 			    >= sizeof added || stat(added, &st) != 0)
 			continue;   /* site adds only what exists */
 		if (S_ISREG(st.st_mode)) {   /* a zip archive or egg */
-			char what[PATH_MAX * 4 + 64], shown[PATH_MAX * 4 + 1];
-			escape(file, shown, sizeof shown);
 			snprintf(what, sizeof what, "archive that %s adds:", shown);
 			origin_or_die(&o, added, 0, owner, what);
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode))
 			continue;
-		char what[PATH_MAX * 4 + 64], shown[PATH_MAX * 4 + 1];
-		escape(file, shown, sizeof shown);
 		snprintf(what, sizeof what, "directory that %s adds:", shown);
 		check_trusted_tree(added, what, owner, 0);
 	}
@@ -1234,6 +1237,18 @@ static void check_editable_finder(const char *file, uid_t owner)
 	}
 }
 
+/* S without the blanks around it (spaces, tabs, \r, \f, \v), in place. */
+static char *trim(char *s)
+{
+	char *end;
+
+	s += strspn(s, " \t\r\f\v");
+	for (end = s + strlen(s); end > s && strchr(" \t\r\f\v", end[-1]); end--)
+		;
+	*end = '\0';
+	return s;
+}
+
 /*
  * A virtualenv's Python reads its standard library from the base installation that
  * pyvenv.cfg's "home" names (home/../lib): those directories must obey the rule too.
@@ -1253,20 +1268,13 @@ static void check_venv_home(const char *cfg, uid_t owner)
 	/* As CPython reads it (getpath): the first line whose key, before the first '=' and
 	   stripped, is "home" in any case; its value stripped, spaces inside kept. */
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *eq = strchr(line, '='), *key = line, *value, *end;
+		char *eq = strchr(line, '='), *value;
 		if (!eq)
 			continue;
 		*eq = '\0';
-		key += strspn(key, " \t\r\f\v");
-		for (end = eq; end > key && strchr(" \t\r\f\v", end[-1]); end--)
-			;
-		*end = '\0';
-		if (strcasecmp(key, "home") != 0)
+		if (strcasecmp(trim(line), "home") != 0)
 			continue;
-		value = eq + 1 + strspn(eq + 1, " \t\r\f\v");
-		for (end = value + strlen(value); end > value && strchr(" \t\r\f\v", end[-1]); end--)
-			;
-		*end = '\0';
+		value = trim(eq + 1);
 		if (value[0] != '/' || strlen(value) >= sizeof home)
 			break;
 		strcpy(home, value);
