@@ -74,6 +74,14 @@ def fail(path, msg, status=EX_BOOT):
         os._exit(status)
 
 
+def described(e):
+    """Exception E as one line for fail(), even one whose str() raises."""
+    try:
+        return "%s: %s" % (type(e).__name__, e)
+    except BaseException:
+        return "an exception that cannot be shown"
+
+
 def checked(path, what, rc):
     """RC, a result from _ppy_sys (>= 0, or -errno); a failure stops the launch."""
     if rc < 0:
@@ -273,11 +281,7 @@ def child(mode):
         forbid_exec(path, mode)
         cover_child_interpreters(library, mode)
     except BaseException as e:   # as main(): nothing of the child's code runs
-        try:
-            what = "%s: %s" % (type(e).__name__, e)
-        except BaseException:
-            what = "an exception that cannot be shown"
-        fail(path, what)
+        fail(path, described(e))
 
 
 def forbid_exec(path, mode):
@@ -461,11 +465,7 @@ def main():
     except KeyboardInterrupt:    # Ctrl-C while site-packages code ran
         fail(path, "interrupted (SIGINT) before the script started")
     except BaseException as e:   # SystemExit too: site code may call sys.exit()
-        try:
-            what = "%s: %s" % (type(e).__name__, e)
-        except BaseException:    # an exception that cannot even be shown
-            what = "an exception that cannot be shown"
-        fail(path, what)
+        fail(path, described(e))
     if started is None:
         sys.exit(1)   # the script's SyntaxError, already reported
     code, main_module = started
