@@ -7,10 +7,17 @@ Markers:
   slow      a long load test (tests/robustness); it runs with `make check-load`.
   oracle    needs the network (pip download from PyPI): `make test` runs these outside
             the private network namespace it gives the rest.
+
+Fixtures:
+  inst      one ppytest.Install (GRANTABLE=all, no ppy.conf) per test module, removed after
+            it; a module that needs more set up (a conf, a venv, an app directory) defines
+            its own.
 """
 import os
 
 import pytest
+
+from ppytest import Install
 
 IS_ROOT = os.geteuid() == 0
 
@@ -30,3 +37,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "root" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def inst():
+    inst = Install()
+    try:
+        yield inst
+    finally:
+        inst.remove()

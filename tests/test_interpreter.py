@@ -7,16 +7,9 @@ import textwrap
 
 import pytest
 
-from ppytest import OWNER, PYTHON, REPO, Install, caps_mask, report
+from ppytest import OWNER, PYTHON, REPO, caps_mask, report
 
 pytestmark = pytest.mark.root
-
-
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
 
 
 def interpreter_facts(code):
@@ -45,7 +38,7 @@ def test_script_runs_under_the_built_interpreter_and_binds_port_80(inst):
 
 
 def test_build_needs_no_setuptools():
-    # The build (Install, above, and make) went through for this interpreter; where it has
+    # The build (the inst fixture's Install, and make) went through for this interpreter; where it has
     # no setuptools (3.12+ ship none), that shows the build does not need it.
     has = subprocess.run([PYTHON, "-I", "-c", "import setuptools"], capture_output=True)
     if has.returncode == 0:

@@ -22,13 +22,6 @@ pytestmark = pytest.mark.root
 NET_BIND, NET_RAW, DAC_OVERRIDE, SYS_ADMIN = 10, 13, 1, 21
 
 
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
-
-
 # ------------------------------------------------------------------ what the script gets
 
 def test_script_gets_exactly_its_caps_as_its_owner(inst):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from ppytest import CALLER, OWNER, PYTHON, RAN, Install, report, run
+from ppytest import CALLER, OWNER, PYTHON, RAN, report, run
 
 pytestmark = pytest.mark.root
 
@@ -40,13 +40,6 @@ STATE = textwrap.dedent(
     }}))
     """
 )
-
-
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
 
 
 def caller(*argv, groups=None):

@@ -29,13 +29,6 @@ SPAWN = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
-
-
 def test_forbid_exec_raise_refuses_process_creation(inst):
     guarded = inst.script(SPAWN)
     free = inst.script(SPAWN)

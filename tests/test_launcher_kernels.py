@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from ppytest import (CALLER, EX_BOOT, EX_FILE, EX_SYSCALL, OWNER, REPO, Install, refused, report,
+from ppytest import (CALLER, EX_BOOT, EX_FILE, EX_SYSCALL, OWNER, REPO, refused, report,
                      status_caps)
 
 pytestmark = pytest.mark.root
@@ -28,13 +28,6 @@ NET_BIND = 10
 KERNELS = ["4.18", "5.4", "5.10", "5.15", "6.1", "6.6", "6.12"]
 SIGTSTP, SIGTTIN, SIGTTOU = 20, 21, 22
 NO_EXECVE_CHECK = ["--deny", "execveat:AT_EXECVE_CHECK=EINVAL"]   # any kernel before 6.14
-
-
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
 
 
 def sim(inst, rules, argv, uid=CALLER, **kw):

@@ -9,7 +9,7 @@ import pytest
 
 from ownlog import OwnLog
 from ppytest import (CALLER, EX_CALLER, EX_DIR, EX_FILE, EX_INSTALL, EX_USAGE, OWNER, RAN,
-                     Install, refused, report, run, write_script)
+                     refused, report, run, write_script)
 
 pytestmark = pytest.mark.root
 
@@ -21,13 +21,6 @@ def shown(name):
     """NAME as ppy shows it: printable ASCII but the backslash as is, the rest as \\xNN."""
     return "".join(c if 0x20 <= ord(c) < 0x7F and c != "\\" else "\\x%02x" % ord(c)
                    for c in name)
-
-
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
 
 
 def as_caller(*argv):

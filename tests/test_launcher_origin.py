@@ -20,20 +20,11 @@ import zipfile
 
 import pytest
 
-from ppytest import (CALLER, EX_INSTALL, OWNER, PYTHON, RAN, Install, refused, run)
+from ppytest import (CALLER, EX_INSTALL, OWNER, PYTHON, RAN, refused, run)
 
 pytestmark = pytest.mark.root
 
 STRANGER = 4444
-
-
-@pytest.fixture(scope="module")
-def inst():
-    inst = Install()
-    try:
-        yield inst
-    finally:
-        inst.remove()
 
 
 def own_dir(inst, name, owner, mode=0o755):

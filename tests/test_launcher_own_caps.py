@@ -23,13 +23,6 @@ DOCKER_CAPS = ["chown", "dac_override", "fsetid", "fowner", "mknod", "net_raw", 
 DOCKER = "-all," + ",".join("+" + c for c in DOCKER_CAPS)
 
 
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
-
-
 def as_caller(inst, bounding, argv, before_6_14=False, **kw):
     """ARGV as the caller, whose bounding set root reduced first (as a container runtime
     does); optionally as on a kernel without AT_EXECVE_CHECK."""

@@ -12,19 +12,12 @@ import time
 
 import pytest
 
-from ppytest import CALLER, EX_CAPS, EX_CHANGED, EX_FILE, OWNER, Install, RAN, compile_helper
+from ppytest import CALLER, EX_CAPS, EX_CHANGED, EX_FILE, OWNER, RAN, compile_helper
 
 pytestmark = pytest.mark.root
 
 SAY = "import sys\nprint(open('/proc/self/status').read().split('CapPrm:')[1].split()[0], {tag!r})\n"
 LAUNCHES = 150
-
-
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
 
 
 def outcomes(procs):

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from ppytest import CALLER, EX_CALLER, RAN, Install
+from ppytest import CALLER, EX_CALLER, RAN
 
 pytestmark = pytest.mark.root
 
@@ -69,13 +69,6 @@ INTERRUPT = textwrap.dedent(
     sys.exit(7)
     """
 )
-
-
-@pytest.fixture(scope="module")
-def inst():
-    i = Install()
-    yield i
-    i.remove()
 
 
 def in_pty(argv, ctrl_c_after=None, timeout=30, session=True):
