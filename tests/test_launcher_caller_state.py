@@ -2,7 +2,6 @@
 supplementary groups, scheduling (nice, policy, affinity, I/O priority), the limits that
 count the owner's account, pending signals, and a cgroup delegated to the caller. The
 README's process-state table says what each becomes, and why."""
-import json
 import os
 import platform
 import select
@@ -70,13 +69,6 @@ def test_a_caller_in_many_groups_can_run_a_script(inst, gids):
 
 # ------------------------------------------------------------------ scheduling
 
-def state(proc):
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    assert lines[0] == RAN, proc.stdout
-    return json.loads(lines[1])
-
-
 @pytest.mark.parametrize("policy", [["--fifo", "10"], ["--rr", "10"],
                                     ["--fifo", "--reset-on-fork", "10"],
                                     ["--deadline", "--sched-runtime", "1000000",
@@ -97,7 +89,7 @@ def test_a_priority_above_the_default_is_not_the_scripts(inst, policy):
         limits = []
     cmd = ["nice", "-n", "-5", "chrt", *policy, "ionice", "-c1", "-n2", *limits,
            *caller(inst.ppy, inst.script(STATE))]
-    got = state(launch(cmd))
+    got = report(launch(cmd))
     assert got["nice"] == 0
     # Only a privileged process may clear reset-on-fork: it stays, on SCHED_OTHER.
     assert got["policy"] & ~RESET_ON_FORK == SCHED_OTHER
@@ -115,7 +107,7 @@ def test_a_lower_priority_the_caller_chose_is_kept(inst, policy, want):
         pytest.skip("no ioprio_get number for this machine in the test")
     cmd = caller("nice", "-n", "7", "chrt", *policy, "ionice", "-c3", "taskset", "-c", "0",
                  inst.ppy, inst.script(STATE))
-    got = state(launch(cmd))
+    got = report(launch(cmd))
     assert got["nice"] == 7 and got["policy"] == want and got["affinity"] == [0]
     assert got["ioprio"] >> 13 == 3, got["ioprio"]        # IOPRIO_CLASS_IDLE
 
@@ -128,11 +120,11 @@ def test_counted_limits_get_their_soft_limit_up_to_the_hard_one(inst):
         out = launch(caller("prlimit", "--" + name.lower(), "--raw", "--noheadings",
                             "--output=HARD")).stdout.split()
         hard[name] = int(out[0]) if out[0] != "unlimited" else -1
-    got = state(launch(caller("prlimit", "--nproc=50:", "--sigpending=10:", "--memlock=1000:",
+    got = report(launch(caller("prlimit", "--nproc=50:", "--sigpending=10:", "--memlock=1000:",
                               "--msgqueue=10:", inst.ppy, inst.script(STATE))))
     for name, value in hard.items():
         assert got["limits"][name] == [value, value], (name, got["limits"])
-    lowered = state(launch(caller("prlimit", "--nproc=4000:4000", inst.ppy,
+    lowered = report(launch(caller("prlimit", "--nproc=4000:4000", inst.ppy,
                                   inst.script(STATE))))
     assert lowered["limits"]["NPROC"] == [4000, 4000]
 
@@ -162,7 +154,7 @@ def test_pending_signals_and_glibcs_own_ignored_ones_do_not_reach_the_script(ins
     with open(helper, "w") as f:
         f.write(PENDING)
     proc = launch(caller(os.path.realpath(PYTHON), helper, inst.ppy, inst.script(STATE)))
-    got = state(proc)            # SIGUSR1 pending used to kill ppy at its reset
+    got = report(proc)            # SIGUSR1 pending used to kill ppy at its reset
     st = got["status"]
     assert int(st["SigPnd"], 16) == 0 and int(st["ShdPnd"], 16) == 0, st
     assert int(st["SigBlk"], 16) == 0
