@@ -131,11 +131,6 @@ def test_import_ppy_py_and_real_traceback_path(inst):
     assert "ppy_boot" not in proc.stderr
 
 
-def _script_bytes(inst, path, content):
-    """Write CONTENT (bytes) as a capped script owned by the script owner."""
-    return write_script(path, content)
-
-
 def test_syntax_error_is_reported_as_python_would_and_nothing_runs(inst):
     path = inst.script("x = (\n")
     proc = inst.launch(path)
@@ -148,14 +143,14 @@ def test_syntax_error_is_reported_as_python_would_and_nothing_runs(inst):
 def test_source_is_compiled_as_python_compiles_a_file(inst):
     # The boot compiles the sealed copy itself (ppy_py._sys.compile): a PEP 263
     # coding cookie on line 2 is honoured, a NUL byte is a syntax error.
-    latin = _script_bytes(inst, os.path.join(inst.scripts, "latin.py"),
-                          f"#!{inst.ppy}\n# -*- coding: latin-1 -*-\n".encode()
-                          + "print(ascii('\xe9'))\n".encode("latin-1"))
+    latin = write_script(os.path.join(inst.scripts, "latin.py"),
+                         f"#!{inst.ppy}\n# -*- coding: latin-1 -*-\n".encode()
+                         + "print(ascii('\xe9'))\n".encode("latin-1"))
     proc = inst.launch(latin)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "'\\xe9'\n"
-    nul = _script_bytes(inst, os.path.join(inst.scripts, "nul.py"),
-                        f"#!{inst.ppy}\nprint('{RAN}')\n\0\n".encode())
+    nul = write_script(os.path.join(inst.scripts, "nul.py"),
+                       f"#!{inst.ppy}\nprint('{RAN}')\n\0\n".encode())
     proc = inst.launch(nul)
     assert proc.returncode == 1 and RAN not in proc.stdout
     assert "SyntaxError" in proc.stderr and "null bytes" in proc.stderr
