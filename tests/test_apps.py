@@ -22,7 +22,7 @@ import urllib.request
 
 import pytest
 
-from ppytest import CALLER, OWNER, PYTHON, RAN, REPO, Install, refused, run
+from ppytest import CALLER, OWNER, PYTHON, RAN, REPO, Install, refused, run, write_script
 
 pytestmark = pytest.mark.root
 
@@ -73,25 +73,16 @@ def recipe(inst, name):
         first, text = f.read().split("\n", 1)
     assert first == "#!/usr/local/bin/ppy /srv/venvs/web/bin/python", first
     assert "setcap cap_net_bind_service=p" in text
-    path = os.path.join(inst.app, name)
-    with open(path, "w") as f:
-        f.write("#!%s %s\n%s" % (inst.ppy, inst.python, text))
-    os.chown(path, OWNER, OWNER)
-    os.chmod(path, 0o755)
-    subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
-    return path
+    return write_script(os.path.join(inst.app, name),
+                        ("#!%s %s\n%s" % (inst.ppy, inst.python, text)).encode())
 
 
 def capped(inst, name, body, caps="cap_net_bind_service=p"):
     """A script NAME (not a recipe) in the app directory, owned by OWNER, on the apps
     interpreter."""
-    path = os.path.join(inst.app, name)
-    with open(path, "w") as f:
-        f.write("#!%s %s\n%s" % (inst.ppy, inst.python, textwrap.dedent(body)))
-    os.chown(path, OWNER, OWNER)
-    os.chmod(path, 0o755)
-    subprocess.run(["setcap", caps, path], check=True)
-    return path
+    return write_script(os.path.join(inst.app, name),
+                        ("#!%s %s\n%s" % (inst.ppy, inst.python, textwrap.dedent(body))).encode(),
+                        caps)
 
 
 def start(path, *args, cwd=None):
