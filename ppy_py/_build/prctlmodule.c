@@ -153,6 +153,26 @@ static PyObject *readback_failed(void)
     return Py_BuildValue("(i)", errno > 0 ? errno : EIO);
 }
 
+/* Every checked setter: prctl(set_option, value, arg3, 0, 0), then GET_OPTION's value,
+   prctl's result or (THROUGH_POINTER) the int the kernel stores through arg2; the value
+   read back, -errno when the set failed, (errno,) when the read-back failed. */
+static PyObject *set_read_back(int set_option, unsigned long value, unsigned long arg3,
+                               int get_option, int through_pointer)
+{
+    long rc;
+    int got = 0;
+
+    if (prctl(set_option, value, arg3, 0UL, 0UL) < 0)
+        return neg_errno();
+    if (through_pointer) {
+        if (prctl(get_option, (unsigned long)&got, 0UL, 0UL, 0UL) < 0)
+            return readback_failed();
+        return PyLong_FromLong(got);
+    }
+    rc = prctl_value(get_option, 0UL, 0UL);
+    return rc == -1 ? readback_failed() : value_obj(rc);
+}
+
 /*
  * set_get(set_option, value, get_option[, arg3]): prctl(set_option, value, arg3, 0, 0),
  * then prctl(get_option, 0, 0, 0, 0); the value read back, -errno when the set failed,
@@ -163,17 +183,13 @@ static PyObject *m_set_get(PyObject *self, PyObject *args)
     PyObject *ovalue, *oarg3 = NULL;
     unsigned long value, arg3 = 0;
     int set_option, get_option;
-    long rc;
 
     (void)self;
     if (!PyArg_ParseTuple(args, "iOi|O:set_get", &set_option, &ovalue, &get_option, &oarg3))
         return NULL;
     if (ulong_arg(ovalue, &value) != 0 || (oarg3 && ulong_arg(oarg3, &arg3) != 0))
         return NULL;
-    if (prctl(set_option, value, arg3, 0UL, 0UL) < 0)
-        return neg_errno();
-    rc = prctl_value(get_option, 0UL, 0UL);
-    return rc == -1 ? readback_failed() : value_obj(rc);
+    return set_read_back(set_option, value, arg3, get_option, 0);
 }
 
 /* set_get_int(set_option, value, get_option): as set_get, reading back through an int
@@ -182,18 +198,14 @@ static PyObject *m_set_get_int(PyObject *self, PyObject *args)
 {
     PyObject *ovalue;
     unsigned long value;
-    int set_option, get_option, got = 0;
+    int set_option, get_option;
 
     (void)self;
     if (!PyArg_ParseTuple(args, "iOi:set_get_int", &set_option, &ovalue, &get_option))
         return NULL;
     if (ulong_arg(ovalue, &value) != 0)
         return NULL;
-    if (prctl(set_option, value, 0UL, 0UL, 0UL) < 0)
-        return neg_errno();
-    if (prctl(get_option, (unsigned long)&got, 0UL, 0UL, 0UL) < 0)
-        return readback_failed();
-    return PyLong_FromLong(got);
+    return set_read_back(set_option, value, 0UL, get_option, 1);
 }
 
 /* get_name(): the calling thread's name (PR_GET_NAME) as str (the filesystem encoding,
@@ -440,21 +452,12 @@ static PyObject *bound_call(PyObject *self, PyObject *arg)
 
 static PyObject *bound_checked(PyObject *self, PyObject *arg)
 {
-    long opt[3], rc;
+    long opt[3];
     unsigned long value;
-    int got = 0;
 
     if (bound_ints(self, opt, 3) != 0 || ulong_arg(arg, &value) != 0)
         return NULL;
-    if (prctl((int)opt[0], value, 0UL, 0UL, 0UL) < 0)
-        return neg_errno();
-    if (opt[2]) {
-        if (prctl((int)opt[1], (unsigned long)&got, 0UL, 0UL, 0UL) < 0)
-            return readback_failed();
-        return PyLong_FromLong(got);
-    }
-    rc = prctl_value((int)opt[1], 0UL, 0UL);
-    return rc == -1 ? readback_failed() : value_obj(rc);
+    return set_read_back((int)opt[0], value, 0UL, (int)opt[1], opt[2] != 0);
 }
 
 static PyMethodDef bound_call_def = {
