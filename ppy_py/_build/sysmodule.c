@@ -675,12 +675,29 @@ static int origin_walk_obj(PyObject *path, int want_dir, struct ppy_origin *o)
     return 0;
 }
 
+/* Open O->real, what ppy_origin_walk reached, read-only (FLAGS added) and check that the
+   descriptor is the file that was walked to: 0 with *fd, an errno of open(2), or
+   PPY_ORIGIN_UNTRUSTED (o->why says it changed). */
+static int origin_reopen(struct ppy_origin *o, int flags, int *fd)
+{
+    struct stat st;
+
+    *fd = open(o->real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | flags);
+    if (*fd < 0)
+        return errno;
+    if (fstat(*fd, &st) != 0 || st.st_dev != o->st.st_dev || st.st_ino != o->st.st_ino) {
+        close(*fd);
+        return ppy_origin_refuse(o, "", o->real, "changed while it was checked");
+    }
+    return 0;
+}
+
 /* The open_code hook: the checked file, open for reading (binary), or an exception. */
 static PyObject *origin_open_code(PyObject *path, void *data)
 {
     struct ppy_origin o;
     struct stat st;
-    int fd;
+    int fd, rc;
 
     (void)data;
     /* A file that does not exist is "not found" before it is anything else: importlib
@@ -700,13 +717,12 @@ static PyObject *origin_open_code(PyObject *path, void *data)
     }
     if (origin_walk_obj(path, 0, &o) != 0)
         return NULL;
-    fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
-    if (fstat(fd, &st) != 0 || st.st_dev != o.st.st_dev || st.st_ino != o.st.st_ino) {
-        close(fd);
-        ppy_origin_refuse(&o, "", o.real, "changed while it was checked");
+    rc = origin_reopen(&o, 0, &fd);
+    if (rc == PPY_ORIGIN_UNTRUSTED)
         return origin_refused(path, &o);
+    if (rc != 0) {
+        errno = rc;
+        return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
     }
     return PyFile_FromFd(fd, NULL, "rb", -1, NULL, NULL, NULL, 1);
 }
@@ -774,7 +790,6 @@ static PyObject *sys_origin_open(PyObject *self, PyObject *args)
     PyObject *path, *bytes = NULL;
     unsigned long owner;
     struct ppy_origin o;
-    struct stat st;
     int rc, fd, want_dir = 0;
 
     (void)self;
@@ -789,17 +804,8 @@ static PyObject *sys_origin_open(PyObject *self, PyObject *args)
     o.owner = (uid_t)owner;
     rc = ppy_origin_walk(&o, PyBytes_AsString(bytes), want_dir);
     Py_DECREF(bytes);
-    if (rc == 0) {
-        fd = open(o.real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-                  (want_dir ? O_DIRECTORY : 0));
-        if (fd < 0)
-            rc = errno;
-        else if (fstat(fd, &st) != 0 || st.st_dev != o.st.st_dev || st.st_ino != o.st.st_ino) {
-            close(fd);
-            rc = ppy_origin_refuse(&o, "", o.real, "changed while it was checked");
-        } else
-            return PyLong_FromLong(fd);
-    }
+    if (rc == 0 && (rc = origin_reopen(&o, want_dir ? O_DIRECTORY : 0, &fd)) == 0)
+        return PyLong_FromLong(fd);
     if (rc == PPY_ORIGIN_UNTRUSTED) {
         PyObject *shown = PyUnicode_FromFormat("%s; only root and uid %lu may be able to "
                                                "write it", o.why, owner);
