@@ -11,6 +11,7 @@ children as documented in prctl(2).
 """
 
 import errno as _errno
+from _signal import NSIG as _NSIG  # signal's C half, loaded at start-up (signal loads enum)
 
 from . import _ppy_prctl as _c
 
@@ -63,7 +64,6 @@ _SET_DUMPABLE = _c.bind_checked(_c.PR_SET_DUMPABLE, _c.PR_GET_DUMPABLE, False)
 _SET_KEEPCAPS = _c.bind_checked(_c.PR_SET_KEEPCAPS, _c.PR_GET_KEEPCAPS, False)
 _SET_PDEATHSIG = _c.bind_checked(_c.PR_SET_PDEATHSIG, _c.PR_GET_PDEATHSIG, True)
 _SET_CHILD_SUBREAPER = _c.bind_checked(_c.PR_SET_CHILD_SUBREAPER, _c.PR_GET_CHILD_SUBREAPER, True)
-_NSIG: "list[int]" = []  # signal.NSIG, read once (importing signal loads enum)
 
 
 def _check(what: str, got: object, want: object) -> None:
@@ -189,15 +189,11 @@ def set_pdeathsig(sig: int) -> None:
     Cleared by the kernel on execve() of a setuid/file-capable program and
     when credentials change.  Read back and checked.
     """
-    if not _NSIG:
-        import signal
-
-        _NSIG.append(signal.NSIG)
     if sig.__class__ is not int:
         if isinstance(sig, bool) or not isinstance(sig, int):
             raise ValueError("not a signal number: %r" % (sig,))
         sig = int(sig)  # signal.Signals
-    if not 0 <= sig < _NSIG[0]:
+    if not 0 <= sig < _NSIG:
         raise ValueError("not a signal number: %r" % (sig,))
     r = _SET_PDEATHSIG(sig)
     if r != sig:
