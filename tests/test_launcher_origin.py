@@ -395,6 +395,75 @@ def test_code_on_a_fuse_filesystem_another_account_mounted_is_refused(inst, fsna
     assert "PLANTED-RAN" not in proc.stdout
 
 
+CUT_MOUNTER = int("%d1" % OWNER)   # 42421: its decimal starts with the owner's
+
+FUSE_CUT = r"""
+import os, subprocess, sys
+work, mnt, image, ppy, script, stranger, caller = sys.argv[1:8]
+stranger = int(stranger)
+
+def sh(*argv):
+    return subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+
+def mount(fsname):
+    sh("setpriv", "--reuid=%d" % stranger, "--regid=%d" % stranger, "--clear-groups",
+       "squashfuse", "-o", "allow_other,fsname=" + fsname, image, mnt)
+    for line in open("/proc/self/mountinfo"):
+        if " %s " % mnt in line:
+            return line.rstrip("\n")
+
+sh("mknod", work + "/fuse", "c", "10", "229"); os.chmod(work + "/fuse", 0o666)
+for src, dst in ((work + "/fuse", "/dev/fuse"), (work + "/fuse.conf", "/etc/fuse.conf"),
+                 (work + "/passwd", "/etc/passwd")):
+    sh("mount", "--bind", src, dst)
+# The mountinfo line with a short SOURCE, then one whose first 8191 bytes (a fixed-size
+# fgets buffer) end just after "user_id=" and the owner's digits.
+line = mount("x")
+sh("umount", mnt)
+want = 8191 - (line.index(",user_id=") + len(",user_id=%d" % (stranger // 10)) - len("x"))
+spaces = (want - 1) // 4                           # each shown as \040
+line = mount(" " * spaces + "a" * (want - 4 * spaces))
+cut = line[:8191]
+print("CUT-AT", cut[-16:], line[8191:8192])
+sys.stdout.flush()
+subprocess.run(["setpriv", "--reuid=" + caller, "--regid=" + caller, "--clear-groups", ppy,
+                script, mnt])
+sh("umount", mnt)
+"""
+
+
+def test_a_fuse_mounter_is_read_from_the_whole_mountinfo_line(inst):
+    # The mounter chooses how long SOURCE is (fsname, shown with each space as \040): a
+    # line read in 8 KiB pieces ended inside "user_id=42421" as "user_id=4242", the owner,
+    # and the stranger's mount was trusted (before: PLANTED-RAN). Read whole, it is not.
+    if not all(shutil.which(p) for p in ("squashfuse", "mksquashfs")) or \
+            not os.path.exists("/dev/fuse"):
+        pytest.skip("squashfuse, mksquashfs and /dev/fuse needed (make deps installs them)")
+    work = own_dir(inst, "fuse-cut-work", 0)
+    src = own_dir(inst, "fuse-cut-src", 0)
+    write(os.path.join(src, "planted.py"), "print('PLANTED-RAN')\n", 0)
+    image = os.path.join(work, "image.sqfs")
+    subprocess.run(["mksquashfs", src, image, "-all-root", "-quiet", "-noappend"], check=True,
+                   capture_output=True)
+    os.chown(image, CUT_MOUNTER, CUT_MOUNTER)
+    mnt = own_dir(inst, "fuse-cut-mnt", CUT_MOUNTER)
+    with open("/etc/passwd") as f:
+        write(os.path.join(work, "passwd"), f.read() + "stranger:x:%d:%d::/:/bin/sh\n"
+              % (CUT_MOUNTER, CUT_MOUNTER), 0)
+    write(os.path.join(work, "fuse.conf"), "user_allow_other\n", 0)
+    script = inst.script(TRY_IMPORT.format(name="planted"))
+    proc = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable, "-c",
+                           FUSE_CUT, work, mnt, image, inst.ppy, script, str(CUT_MOUNTER),
+                           str(CALLER)], capture_output=True, text=True, timeout=60)
+    lines = proc.stdout.splitlines()
+    # The setup did cut the line where the attack needs it.
+    assert lines and lines[0] == "CUT-AT %s 1" % (" rw,user_id=%d" % OWNER)[-16:], \
+        proc.stdout + proc.stderr
+    assert lines[1:3] == [RAN, "UntrustedCodeError"], proc.stdout + proc.stderr
+    assert "is on a FUSE filesystem mounted by uid %d" % CUT_MOUNTER in lines[3]
+    assert "PLANTED-RAN" not in proc.stdout
+
+
 # ---------------------------------------------------------------- the working directory (finding 2)
 
 def test_http_server_started_by_runpy_serves_the_scripts_directory_not_the_callers(inst):

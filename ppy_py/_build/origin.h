@@ -110,7 +110,8 @@ static int ppy_origin_trusted_uid(const struct ppy_origin *o, uid_t uid)
  */
 static long ppy_origin_fuse_mounter(const char *path)
 {
-    char name[64], line[8192];
+    char name[64], *line = NULL;
+    size_t cap = 0;
     long mnt_id = -1, uid = -1;
     FILE *f;
     int fd = open(path, O_PATH | O_CLOEXEC);
@@ -119,15 +120,20 @@ static long ppy_origin_fuse_mounter(const char *path)
         return -1;
     snprintf(name, sizeof name, "/proc/self/fdinfo/%d", fd);
     if ((f = fopen(name, "re")) != NULL) {
-        while (fgets(line, sizeof line, f))
+        while (getline(&line, &cap, f) >= 0)
             if (sscanf(line, "mnt_id: %ld", &mnt_id) == 1)
                 break;
         fclose(f);
     }
     close(fd);
-    if (mnt_id < 0 || (f = fopen("/proc/self/mountinfo", "re")) == NULL)
+    if (mnt_id < 0 || (f = fopen("/proc/self/mountinfo", "re")) == NULL) {
+        free(line);
         return -1;
-    while (fgets(line, sizeof line, f)) {
+    }
+    /* Whole lines, however long: the mounter chooses SOURCE's length, and a line read in
+       pieces could end a piece inside "user_id=" (user_id=42421 read as 4242) or start
+       one that looks like another mount's line. */
+    while (getline(&line, &cap, f) >= 0) {
         char *save = NULL, *word, *fields[3];
         int after_dash = 0, n = 0;
         long id;
@@ -155,6 +161,7 @@ static long ppy_origin_fuse_mounter(const char *path)
         break;
     }
     fclose(f);
+    free(line);
     return uid;
 }
 
