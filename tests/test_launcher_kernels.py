@@ -225,6 +225,7 @@ fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
 fcntl.fcntl(fd, F_SETLEASE, fcntl.F_RDLCK)
 print("HELD", flush=True)
 sys.stdin.readline()            # root has started a lease break
+sys.stdin.readline()            # the test saw it in /proc/locks and starts ppy: count now
 time.sleep(float(sys.argv[2]))
 fcntl.fcntl(fd, F_SETLEASE, fcntl.F_UNLCK)
 print("RELEASED", flush=True)
@@ -250,6 +251,10 @@ def test_a_lease_break_in_progress_is_not_reported_as_a_writer(inst, hold):
         holder.stdin.flush()
         with open("/proc/locks") as f:
             assert " BREAKING " in f.read()
+        # The holder's countdown starts only now: a busy machine that held this process
+        # up for more than HOLD before it read /proc/locks found the lease gone already.
+        holder.stdin.write("go\n")
+        holder.stdin.flush()
         proc = sim(inst, NO_EXECVE_CHECK, [inst.ppy, path])
         if hold:
             runs_exactly(proc)
