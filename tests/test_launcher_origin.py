@@ -292,6 +292,49 @@ def test_check_follows_a_pth_that_adds_the_project_it_lies_in_once(inst):
 FAKE_PYTHON = "#!/bin/sh\ngrep -h Cap /proc/self/status | tr '\\n' ' '; echo STRANGER-PROGRAM-RAN\n"
 
 
+def test_the_standard_library_the_interpreter_reads_before_the_boot_is_checked_first(inst):
+    # An interpreter (root's) whose encodings package, which it runs before ppy's boot can
+    # put the rule in place, lies in a directory another account owns: the boot refused it
+    # (86) only after it had run holding the capability (before: PLANTED-RAN). The rest of
+    # the library is root's: symlinks to Debian's own.
+    base = own_dir(inst, "base-python", 0)
+    real = os.path.realpath(PYTHON)
+    version = os.path.basename(real)                       # python3.X
+    os.mkdir(os.path.join(base, "bin"))
+    shutil.copy2(real, os.path.join(base, "bin", version))
+    lib = os.path.join(base, "lib", version)
+    os.makedirs(lib)
+    system_lib = os.path.join(os.path.dirname(os.path.dirname(real)), "lib", version)
+    for name in os.listdir(system_lib):
+        if name != "encodings":
+            os.symlink(os.path.join(system_lib, name), os.path.join(lib, name))
+    encodings = os.path.join(lib, "encodings")
+    shutil.copytree(os.path.join(system_lib, "encodings"), encodings)
+    init = os.path.join(encodings, "__init__.py")
+    with open(init) as f:
+        text = f.read()
+    write(init, "import posix; posix.write(1, b'PLANTED-RAN\\n')\n" + text, 0)
+    os.chown(encodings, STRANGER, STRANGER)
+    interpreter = os.path.join(base, "bin", version)
+    inst.write_conf("interpreter %s\n" % interpreter)
+    try:
+        path = inst.script("print('SCRIPT-RAN')\n", shebang=False)
+        with open(path) as f:
+            text = f.read()
+        write(path, "#!%s %s\n%s" % (inst.ppy, interpreter, text), OWNER, 0o755)
+        subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
+        proc = run([path])
+        assert "PLANTED-RAN" not in proc.stdout, proc.stdout
+        refused(proc, EX_INSTALL, "standard library %s is unsafe" % encodings,
+                "directory %s is owned by uid %d" % (encodings, STRANGER))
+        # Given back to root, the same interpreter runs the script.
+        os.chown(encodings, 0, 0)
+        proc = run([path])
+        assert proc.returncode == 0 and "SCRIPT-RAN" in proc.stdout, proc.stdout + proc.stderr
+    finally:
+        inst.write_conf("")
+
+
 def test_an_interpreter_reached_through_another_accounts_link_is_refused(inst):
     # ppy.conf names root's link, which leads through a directory another account owns;
     # that account could switch its link to a program of its own between ppy's check and

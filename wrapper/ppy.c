@@ -1293,6 +1293,57 @@ static void check_venv_home(const char *cfg, uid_t owner)
 }
 
 /*
+ * What the interpreter runs from its standard library before ppy's boot has put the rule
+ * in place: the encodings package (any codec in it: the locale, which the caller chooses
+ * among those installed, picks one) and the modules of it that a CPython without frozen
+ * ones reads at start-up, each with its bytecode. They run holding the capabilities, so
+ * they are checked here, before the exec, as the boot checks them after. REAL, the
+ * interpreter's physical path, is ".../bin/pythonX.Y", whose library is
+ * ".../lib/pythonX.Y"; for an interpreter named otherwise, or without that directory,
+ * only the boot's check remains (README, "Where code may come from").
+ */
+static void check_start_up_library(const char *real, uid_t owner)
+{
+	static const char *const early[] = { "abc", "codecs", "io", "linecache", "zipimport" };
+	static char lib[PATH_MAX], file[PATH_MAX + 64];
+	const char *base = strrchr(real, '/'), *prefix_end = base;
+	struct ppy_origin o;
+	struct stat st;
+	unsigned major, minor;
+	int end = -1;
+
+	while (prefix_end && prefix_end > real && prefix_end[-1] != '/')   /* .../bin: its parent */
+		prefix_end--;
+	if (!base || prefix_end == real ||
+	    sscanf(base + 1, "python%u.%u%n", &major, &minor, &end) != 2 || end < 0 ||
+	    base[1 + end] != '\0' ||
+	    snprintf(lib, sizeof lib, "%.*slib/python%u.%u", (int)(prefix_end - real), real, major,
+		     minor) >= (int)sizeof lib)
+		return;
+	if (lstat(lib, &st) != 0) {
+		if (errno != ENOENT)
+			die_errno(PPY_EX_INSTALL, "cannot tell where %s's standard library is",
+				  shown_name(real));
+		return;
+	}
+	snprintf(file, sizeof file, "%s/encodings", lib);
+	check_trusted_tree(file, "standard library", owner, 1);
+	for (size_t i = 0; i < sizeof early / sizeof early[0]; i++)
+		for (int pyc = 0; pyc < 2; pyc++) {
+			if (pyc)
+				snprintf(file, sizeof file, "%s/__pycache__/%s.cpython-%u%u.pyc", lib,
+					 early[i], major, minor);
+			else
+				snprintf(file, sizeof file, "%s/%s.py", lib, early[i]);
+			if (lstat(file, &st) == 0)
+				origin_or_die(&o, file, 0, owner, "standard library module");
+			else if (errno != ENOENT)
+				die_errno(PPY_EX_INSTALL, "standard library module %s",
+					  shown_name(file));
+		}
+}
+
+/*
  * The interpreter runs with the script's capabilities before any script code: it, every
  * directory above it and every symlink on the way to it, hop by hop, must have been
  * written by root or the script's OWNER only; so must a virtualenv's pyvenv.cfg (which
@@ -1319,6 +1370,7 @@ static int check_interpreter(const char *path, uid_t owner, int whole)
 		die_errno(PPY_EX_INSTALL, "interpreter %s", shown);
 	if (st.st_dev != o.st.st_dev || st.st_ino != o.st.st_ino)
 		die(PPY_EX_INSTALL, "interpreter %s changed while ppy checked it", shown);
+	check_start_up_library(o.real, owner);
 
 	/* A virtualenv: pyvenv.cfg beside the interpreter (as given), or one level up. */
 	snprintf(dir, sizeof dir, "%s", path);
