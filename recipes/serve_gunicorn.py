@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: a WSGI app (Flask) on port 80 with gunicorn, two workers, no capability held.
 
-    python3 -m venv /srv/venvs/web && /srv/venvs/web/bin/pip install gunicorn flask
+    /usr/bin/python3 -m venv /srv/venvs/web && /srv/venvs/web/bin/pip install gunicorn flask
     echo 'interpreter /srv/venvs/web/bin/python' >> /usr/local/etc/ppy.conf   # as root
     install -o web -g web -m 0755 serve_gunicorn.py hello_wsgi.py /srv/web/
     setcap cap_net_bind_service=p /srv/web/serve_gunicorn.py

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Recipe: an ASGI app (Starlette) on port 80 with uvicorn, two workers, no capability held.
 
-    python3 -m venv /srv/venvs/web && /srv/venvs/web/bin/pip install uvicorn starlette
+    /usr/bin/python3 -m venv /srv/venvs/web && /srv/venvs/web/bin/pip install uvicorn starlette
     echo 'interpreter /srv/venvs/web/bin/python' >> /usr/local/etc/ppy.conf   # as root
     install -o web -g web -m 0755 serve_uvicorn.py hello_asgi.py /srv/web/
     setcap cap_net_bind_service=p /srv/web/serve_uvicorn.py
