@@ -211,3 +211,28 @@ def test_a_forbidden_path_with_nothing_there_yet_is_no_error(inst):
     inst.write_conf(f"forbid-exec raise {inst.base}/not-yet/serve.py\n"
                     f"forbid-exec raise {inst.scripts}/not-yet.py\n")
     assert _spawn_result(inst.script(SPAWN)) == "SPAWNED"
+
+
+def test_a_forbidden_path_that_is_a_symlink_is_a_configuration_error(inst):
+    # The line must name the script itself: capabilities follow the file, and so does the
+    # switch, which a link's own inode would not (the launch refused, by the line's number).
+    target = inst.script(SPAWN)
+    link = os.path.join(inst.scripts, "via-link.py")
+    os.symlink(target, link)
+    try:
+        inst.write_conf(f"forbid-exec raise {link}\n")
+        refused(run([inst.script()]), EX_INSTALL, "line 1", f"forbid-exec '{link}' is a "
+                "symbolic link; name the script itself")
+    finally:
+        os.unlink(link)
+        inst.write_conf("")
+
+
+@pytest.mark.parametrize("name", ["", ".", ".."])
+def test_a_forbidden_path_that_names_no_file_is_a_configuration_error(inst, name):
+    inst.write_conf(f"forbid-exec raise {inst.scripts}/{name}\n")
+    try:
+        refused(run([inst.script()]), EX_INSTALL, "line 1",
+                f"forbid-exec '{inst.scripts}/{name}' names no file")
+    finally:
+        inst.write_conf("")

@@ -335,6 +335,48 @@ def test_the_standard_library_the_interpreter_reads_before_the_boot_is_checked_f
         inst.write_conf("")
 
 
+def test_an_interpreter_that_not_everyone_may_execute_is_refused(inst):
+    # Root's, and trusted, but mode 0750: a caller outside its group would get EACCES
+    # from the exec after every check; ppy says so first.
+    d = own_dir(inst, "private-python", 0)
+    interpreter = os.path.join(d, os.path.basename(os.path.realpath(PYTHON)))
+    shutil.copy2(os.path.realpath(PYTHON), interpreter)
+    os.chmod(interpreter, 0o750)
+    inst.write_conf("interpreter %s\n" % interpreter)
+    try:
+        path = inst.script("print('SCRIPT-RAN')\n", shebang=False)
+        with open(path) as f:
+            text = f.read()
+        write(path, "#!%s %s\n%s" % (inst.ppy, interpreter, text), OWNER, 0o755)
+        subprocess.run(["setcap", "cap_net_bind_service=p", path], check=True)
+        refused(run([path]), EX_INSTALL, "interpreter %s must be executable by everyone "
+                "(mode 0750)" % interpreter)
+    finally:
+        inst.write_conf("")
+
+
+def test_ppys_library_must_be_roots_alone_links_included(inst):
+    # LIBDIR/python (the boot, ppy_py) is walked strictly: a file of another account's, or
+    # a symlink out to one, refuses every launch (86) before anything runs.
+    library = os.path.join(inst.prefix, "lib", "ppy", "python")
+    outside = own_dir(inst, "stranger-outside", STRANGER)
+    planted = write(os.path.join(outside, "extra.py"), "print('PLANTED-RAN')\n", STRANGER)
+    link = os.path.join(library, "extra.py")
+    os.symlink(planted, link)
+    try:
+        refused(run([inst.ppy, inst.script()]), EX_INSTALL,
+                "installation is unsafe: symlink %s leads outside" % link)
+    finally:
+        os.unlink(link)
+    stray = write(os.path.join(library, "stray.py"), "", STRANGER)
+    try:
+        refused(run([inst.ppy, inst.script()]), EX_INSTALL,
+                "installation is unsafe: %s must be a file or directory owned by root" % stray)
+    finally:
+        os.unlink(stray)
+    assert run([inst.ppy, inst.script()]).returncode == 0
+
+
 def test_an_interpreter_reached_through_another_accounts_link_is_refused(inst):
     # ppy.conf names root's link, which leads through a directory another account owns;
     # that account could switch its link to a program of its own between ppy's check and
